@@ -1,0 +1,49 @@
+"""Shared helpers of the SpineSim plotting scripts: reading a run directory
+and writing a figure atomically (temporary file, then rename)."""
+import csv
+import json
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def read_run(directory, csv_name):
+    """Rows of a result CSV (as floats) and the run's manifest."""
+    with open(os.path.join(directory, csv_name), newline="") as f:
+        rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+    with open(os.path.join(directory, "manifest.json")) as f:
+        manifest = json.load(f)
+    if not rows:
+        sys.exit(f"{directory}/{csv_name} has no rows")
+    return rows, manifest
+
+
+def change_standard_error(row, n, beta, b):
+    """Binomial standard error of the simulated change (linear in UP, DOWN)."""
+    norm = beta + (1 - beta) * b
+    d_up = beta * (b - 1) / norm
+    d_down = (1 - beta) * (1 - b) / norm
+    var_up = row["p_up"] * (1 - row["p_up"]) / n
+    var_down = row["p_down"] * (1 - row["p_down"]) / n
+    return (d_up**2 * var_up + d_down**2 * var_down) ** 0.5
+
+
+def sample_size(manifest):
+    """Synapses per initial state, and the preset's beta and b."""
+    config = manifest["configuration"]
+    plasticity = config["plasticity"]
+    return config["synapses_per_point"] // 2, plasticity["beta"], plasticity["b"]
+
+
+def save(figure, path):
+    """Writes the figure to a temporary file in the same folder, then renames it."""
+    folder = os.path.dirname(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}.png")
+    figure.savefig(temporary, dpi=150, bbox_inches="tight")
+    os.replace(temporary, path)
+    plt.close(figure)
+    print(f"wrote {path}")

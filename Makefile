@@ -1,0 +1,68 @@
+# SpineSim: the two commands a fresh machine needs are `make run` and `make test`.
+# Both install GSL (libgsl-dev, through apt-get) when pkg-config cannot find it,
+# and Python packages into .venv/ when a target needs them.
+
+SWIFT      ?= swift
+PYTHON3    ?= python3
+VENV       := .venv
+PYTHON     := $(VENV)/bin/python
+SPINESIM   := .build/release/spinesim
+BENCH_DIR  := .build-bench
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Swift's release optimisations; the build assumes nothing about the CPU
+# (baseline x86-64), so binaries run on any machine of the architecture.
+RELEASE    := -c release
+
+.PHONY: run test figures bench-kernel build release gsl venv clean help
+
+help:
+	@echo "make run           build (release) and run the default experiment into Results/"
+	@echo "make test          build and run every test"
+	@echo "make figures       draw the PNG figures of the results in Results/"
+	@echo "make bench-kernel  Swift vs C dense GB kernel, side by side"
+
+gsl:
+	@pkg-config --exists gsl 2>/dev/null || { \
+	  echo "GSL not found by pkg-config: installing libgsl-dev with apt-get"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgsl-dev pkg-config; }
+
+release: gsl
+	$(SWIFT) build $(RELEASE) --product spinesim
+
+build: gsl
+	$(SWIFT) build --build-tests
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: Experiments/requirements.txt
+	$(PYTHON3) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r Experiments/requirements.txt
+	@touch $@
+
+# The default experiment: the DP STDP curve (Graupner & Brunel 2012, Fig. 2).
+run: release venv
+	$(SPINESIM) run Experiments/stdp.yaml --out Results/stdp --force
+	$(PYTHON) Experiments/plot_stdp.py Results/stdp
+
+test: build venv
+	$(SWIFT) test
+	@# The plotting scripts must turn the committed results into figures.
+	@tmp=$$(mktemp -d) && \
+	  $(PYTHON) Experiments/plot_stdp.py Results/stdp --out $$tmp/stdp.png && \
+	  $(PYTHON) Experiments/plot_frequency.py Results/stdp-frequency --out $$tmp/frequency.png && \
+	  test -s $$tmp/stdp.png && test -s $$tmp/frequency.png && rm -rf $$tmp
+
+figures: venv
+	$(PYTHON) Experiments/plot_stdp.py Results/stdp
+	$(PYTHON) Experiments/plot_frequency.py Results/stdp-frequency
+
+# Dense clock-driven GB kernel: Swift (spinesim bench kernel) against its C
+# reference with the same GSL generator; checksums must agree.
+bench-kernel: release
+	@mkdir -p $(BENCH_DIR)
+	cc -O2 -ffp-contract=off $$(pkg-config --cflags gsl) benchmarks/kernel/dense_kernel.c \
+	  -o $(BENCH_DIR)/dense_kernel $$(pkg-config --libs gsl)
+	benchmarks/kernel/compare.sh $(SPINESIM) $(BENCH_DIR)/dense_kernel 100000 3000 3
+
+clean:
+	rm -rf .build $(BENCH_DIR) $(VENV)

@@ -1,0 +1,53 @@
+// swift-tools-version: 6.0
+// SpineSim: dendritic spine populations whose synapses learn, grow, shrink,
+// appear and disappear. Swift 6 language mode on the GNU Scientific Library.
+import PackageDescription
+
+/// Release builds drop Swift's dynamic exclusivity checks in the hot-loop
+/// targets: the loops work on unsafe buffers owned by value types, where the
+/// checks only cost time (ENGINE-NOTES trap 1).
+let hotLoopSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "SpineSim",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "spinesim", targets: ["spinesim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // The C library: module map and a shim header with static inline
+        // accessors for GSL's global type objects (Swift 6 rejects them as
+        // shared mutable state).
+        .systemLibrary(
+            name: "CGSL",
+            pkgConfig: "gsl",
+            providers: [.apt(["libgsl-dev"])]
+        ),
+        // Thin Swift layer over GSL: generators, distributions, ODE driver,
+        // histograms. No model logic.
+        .target(name: "GSL", dependencies: ["CGSL"], swiftSettings: hotLoopSettings),
+        // The model (MODEL.md): one file per process, independent of how time
+        // is advanced.
+        .target(name: "SpineModel", dependencies: ["GSL"], swiftSettings: hotLoopSettings),
+        // The engine: experiment files, runners, recorders, manifests, benchmarks.
+        .target(
+            name: "SpineEngine",
+            dependencies: ["SpineModel", "GSL", .product(name: "Yams", package: "Yams")],
+            swiftSettings: hotLoopSettings
+        ),
+        .executableTarget(
+            name: "spinesim",
+            dependencies: ["SpineEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "GSLTests", dependencies: ["GSL"]),
+        .testTarget(name: "SpineModelTests", dependencies: ["SpineModel", "GSL"]),
+        // Depends on the executable so that CLI tests find it beside the test bundle.
+        .testTarget(name: "SpineEngineTests", dependencies: ["SpineEngine", "SpineModel", "GSL", "spinesim"]),
+    ]
+)

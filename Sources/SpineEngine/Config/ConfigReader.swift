@@ -1,0 +1,216 @@
+import Foundation
+import Yams
+
+/// Where the nodes of one experiment document came from: the file, and the
+/// key paths that `--set` overrides replaced (their errors name the override).
+final class ConfigSource {
+    let fileName: String
+    private(set) var overrides: [String: String] = [:]
+
+    init(fileName: String) { self.fileName = fileName }
+
+    func noteOverride(path: String, text: String) { overrides[path] = text }
+
+    func location(of node: Node?, keyPath: String) -> String {
+        var prefix = keyPath
+        while !prefix.isEmpty {
+            if let text = overrides[prefix] { return "--set \(prefix)=\(text)" }
+            guard let dot = prefix.lastIndex(of: ".") else { break }
+            prefix = String(prefix[..<dot])
+        }
+        if let mark = node?.mark { return "\(fileName):\(mark.line):\(mark.column)" }
+        return fileName
+    }
+}
+
+/// Strict reading of one YAML mapping: every key must be read by the decoder,
+/// values must have the right type, be finite and lie in their allowed range.
+/// `finish()` rejects any key that was not read.
+final class ConfigMapping {
+    let node: Node
+    let path: String
+    let source: ConfigSource
+    private let pairs: [(key: String, keyNode: Node, value: Node)]
+    private var consumed: Set<String> = []
+    private var known: [String] = []
+
+    init(_ node: Node, path: String, source: ConfigSource) throws {
+        guard case let .mapping(mapping) = node else {
+            throw ConfigError(location: source.location(of: node, keyPath: path), keyPath: path,
+                              message: "expected a mapping of keys to values, found \(ConfigMapping.describe(node))")
+        }
+        var pairs: [(key: String, keyNode: Node, value: Node)] = []
+        for (key, value) in mapping {
+            guard let name = key.scalar?.string else {
+                throw ConfigError(location: source.location(of: key, keyPath: path), keyPath: path,
+                                  message: "keys must be plain names, found \(ConfigMapping.describe(key))")
+            }
+            pairs.append((name, key, value))
+        }
+        self.node = node
+        self.path = path
+        self.source = source
+        self.pairs = pairs
+    }
+
+    func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// The value node of `key`, marked as read; nil if absent.
+    func value(_ key: String) -> Node? {
+        known.append(key)
+        consumed.insert(key)
+        return pairs.first { $0.key == key }?.value
+    }
+
+    func contains(_ key: String) -> Bool { pairs.contains { $0.key == key } }
+
+    func error(_ key: String, _ node: Node?, _ message: String) -> ConfigError {
+        let path = keyPath(key)
+        return ConfigError(location: source.location(of: node ?? self.node, keyPath: path), keyPath: path, message: message)
+    }
+
+    func missing(_ key: String, allowed: String) -> ConfigError {
+        error(key, nil, "is required; allowed: \(allowed)")
+    }
+
+    // MARK: typed values
+
+    /// A finite real number within `range`.
+    func double(_ key: String, in range: ClosedRange<Double>, default defaultValue: Double? = nil, unit: String = "") throws -> Double {
+        guard let node = value(key) else {
+            if let defaultValue { return defaultValue }
+            throw missing(key, allowed: ConfigMapping.describe(range, unit: unit))
+        }
+        return try ConfigMapping.number(node, in: range, unit: unit) { self.error(key, node, $0) }
+    }
+
+    /// A real number that must be > `lowerBound` (open at the bottom).
+    func positiveDouble(_ key: String, above lowerBound: Double = 0, upTo upper: Double,
+                        default defaultValue: Double? = nil, unit: String = "") throws -> Double {
+        let allowed = "a number greater than \(ConfigMapping.format(lowerBound)) and at most \(ConfigMapping.format(upper))\(unit.isEmpty ? "" : " \(unit)")"
+        guard let node = value(key) else {
+            if let defaultValue { return defaultValue }
+            throw missing(key, allowed: allowed)
+        }
+        let x = try ConfigMapping.number(node, in: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude, unit: unit) { self.error(key, node, $0) }
+        guard x > lowerBound, x <= upper else {
+            throw error(key, node, "value \(ConfigMapping.describe(node)) is out of range; allowed: \(allowed)")
+        }
+        return x
+    }
+
+    /// An integer within `range`.
+    func int(_ key: String, in range: ClosedRange<Int>, default defaultValue: Int? = nil) throws -> Int {
+        let allowed = "an integer from \(range.lowerBound) to \(range.upperBound)"
+        guard let node = value(key) else {
+            if let defaultValue { return defaultValue }
+            throw missing(key, allowed: allowed)
+        }
+        return try ConfigMapping.integer(node, in: range) { self.error(key, node, $0) }
+    }
+
+    /// A non-negative 64-bit integer (seeds).
+    func uint64(_ key: String, default defaultValue: UInt64) throws -> UInt64 {
+        guard let node = value(key) else { return defaultValue }
+        guard let scalar = node.scalar, node.isTagged(.int), let x = UInt64(scalar.string.replacingOccurrences(of: "_", with: "")) else {
+            throw error(key, node, "value \(ConfigMapping.describe(node)) is not allowed; allowed: an integer from 0 to \(UInt64.max)")
+        }
+        return x
+    }
+
+    /// A string from a fixed set of choices. `allowed` describes them when
+    /// the list is too long to print.
+    func choice(_ key: String, from choices: [String], default defaultValue: String? = nil,
+                allowed description: String? = nil) throws -> String {
+        let allowed = description ?? ConfigMapping.oneOf(choices)
+        guard let node = value(key) else {
+            if let defaultValue { return defaultValue }
+            throw missing(key, allowed: allowed)
+        }
+        guard let scalar = node.scalar, choices.contains(scalar.string) else {
+            throw error(key, node, "value \(ConfigMapping.describe(node)) is not allowed; allowed: \(allowed)")
+        }
+        return scalar.string
+    }
+
+    /// Free text (descriptions).
+    func text(_ key: String) throws -> String? {
+        guard let node = value(key) else { return nil }
+        guard let scalar = node.scalar, node.isTagged(.str) else {
+            throw error(key, node, "value \(ConfigMapping.describe(node)) is not allowed; allowed: a text string")
+        }
+        return scalar.string
+    }
+
+    /// A nested mapping (nil if absent).
+    func mapping(_ key: String) throws -> ConfigMapping? {
+        guard let node = value(key) else { return nil }
+        return try ConfigMapping(node, path: keyPath(key), source: source)
+    }
+
+    /// Rejects keys the decoder did not read.
+    func finish() throws {
+        for (key, keyNode, _) in pairs where !consumed.contains(key) {
+            let allowed = known.isEmpty ? "no keys" : known.map { "\"\($0)\"" }.joined(separator: ", ")
+            throw error(key, keyNode, "unknown key; allowed keys here: \(allowed)")
+        }
+    }
+
+    // MARK: shared helpers
+
+    static func number(_ node: Node, in range: ClosedRange<Double>, unit: String,
+                       error: (String) -> ConfigError) throws -> Double {
+        guard let scalar = node.scalar, node.isTagged(.float) || node.isTagged(.int),
+              let x = node.float ?? node.int.map(Double.init) else {
+            throw error("value \(describe(node)) is not a number; allowed: \(describe(range, unit: unit))")
+        }
+        guard x.isFinite else {
+            throw error("value \(scalar.string) is not finite; allowed: \(describe(range, unit: unit))")
+        }
+        guard range.contains(x) else {
+            throw error("value \(scalar.string) is out of range; allowed: \(describe(range, unit: unit))")
+        }
+        return x
+    }
+
+    static func integer(_ node: Node, in range: ClosedRange<Int>, error: (String) -> ConfigError) throws -> Int {
+        let allowed = "an integer from \(range.lowerBound) to \(range.upperBound)"
+        guard node.scalar != nil, node.isTagged(.int), let x = node.int else {
+            throw error("value \(describe(node)) is not an integer; allowed: \(allowed)")
+        }
+        guard range.contains(x) else {
+            throw error("value \(x) is out of range; allowed: \(allowed)")
+        }
+        return x
+    }
+
+    static func oneOf(_ choices: [String]) -> String {
+        "one of " + choices.map { "\"\($0)\"" }.joined(separator: ", ")
+    }
+
+    static func describe(_ range: ClosedRange<Double>, unit: String) -> String {
+        let u = unit.isEmpty ? "" : " \(unit)"
+        return "a number from \(format(range.lowerBound)) to \(format(range.upperBound))\(u)"
+    }
+
+    static func format(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"
+    }
+
+    /// A short human description of a node, for messages.
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case let .scalar(scalar):
+            let shown = scalar.string.count > 40 ? String(scalar.string.prefix(40)) + "…" : scalar.string
+            return node.isTagged(.str) ? "\"\(shown)\" (text)" : shown
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+}
+
+extension Node {
+    /// Whether the node's resolved YAML tag is `name` (quoted scalars are text).
+    func isTagged(_ name: Tag.Name) -> Bool { tag.rawValue == name.rawValue }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import GSL
+
+/// The experiment kinds an experiment file can name with `experiment:`.
+public enum ExperimentKind: String, CaseIterable, Sendable, Codable {
+    case stdp
+    case stdpFrequency = "stdp-frequency"
+}
+
+/// What every experiment needs to run: where to write, the run's seeds and
+/// generator, how many threads, progress.
+public struct RunContext: Sendable {
+    public let directory: RunDirectory
+    public let seeds: StreamSeeds
+    public let generator: GeneratorType
+    public let threads: Int
+    public let quiet: Bool
+}
+
+/// A decoded experiment: its resolved configuration and how to run it.
+public protocol ExperimentBody: Encodable, Sendable {
+    /// Runs the experiment, writes its result files into the context's
+    /// directory and returns their names.
+    func run(_ context: RunContext) throws -> [String]
+}
+
+/// An experiment file, fully validated, with presets, defaults and
+/// overrides resolved.
+public struct Experiment: Encodable, Sendable {
+    public let kind: ExperimentKind
+    public let description: String?
+    public var seed: UInt64
+    public let generator: GeneratorType
+    public let body: any ExperimentBody
+
+    /// The seed of a file that does not give one.
+    public static let defaultSeed: UInt64 = 1
+
+    /// Loads and validates an experiment file; `overrides` are
+    /// `key.path=value` strings applied before validation.
+    public static func load(path: String, overrides: [String] = []) throws -> Experiment {
+        try decode(ExperimentDocument(path: path, overrides: overrides))
+    }
+
+    /// Validates an experiment given as text (for tests and tools).
+    public static func parse(_ text: String, fileName: String = "experiment.yaml", overrides: [String] = []) throws -> Experiment {
+        try decode(ExperimentDocument(text: text, fileName: fileName, overrides: overrides))
+    }
+
+    private static func decode(_ document: ExperimentDocument) throws -> Experiment {
+        let root = document.root
+        let kinds = ExperimentKind.allCases.map(\.rawValue)
+        guard root.contains("experiment") else {
+            throw root.missing("experiment", allowed: ConfigMapping.oneOf(kinds))
+        }
+        let kind = ExperimentKind(rawValue: try root.choice("experiment", from: kinds))!
+        let description = try root.text("description")
+        let seed = try root.uint64("seed", default: defaultSeed)
+        let generatorName = try root.choice(
+            "generator", from: GeneratorType.allNames, default: GeneratorType.defaultType.name,
+            allowed: "a GSL generator name: \"taus2\" (default), \"gfsr4\" or \"mt19937\" are fast; "
+                + "all \(GeneratorType.allNames.count) GSL names are accepted (see the GSL manual, 'Random Number Generator Algorithms')")
+        let body: any ExperimentBody
+        switch kind {
+        case .stdp, .stdpFrequency:
+            body = try PairingSweep.read(root, kind: kind)
+        }
+        try root.finish()
+        return Experiment(kind: kind, description: description, seed: seed,
+                          generator: GeneratorType(name: generatorName)!, body: body)
+    }
+
+    enum CodingKeys: String, CodingKey { case experiment, description, seed, generator }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .experiment)
+        try container.encodeIfPresent(description, forKey: .description)
+        try container.encode(seed, forKey: .seed)
+        try container.encode(generator.name, forKey: .generator)
+        try body.encode(to: encoder)
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import GSL
+import SpineModel
+
+/// Pairing protocols over a grid of frequencies and spike timings
+/// (experiments `stdp` and `stdp-frequency`): at every grid point, the
+/// stochastic simulation of many independent synapses (half starting DOWN,
+/// half UP) beside the closed-form reduction of GB 2012.
+public struct PairingSweep: ExperimentBody {
+    public let kind: ExperimentKind
+    public let plasticity: PlasticityConfig
+    public let pairs: Int
+    public let frequenciesHz: [Double]
+    public let deltaTsMs: [Double]
+    /// Synapses simulated per grid point; half start at ρ = 0, half at ρ = 1.
+    public let synapsesPerPoint: Int
+    /// Longest ρ step while calcium is above a threshold (ms).
+    public let maximumStepMs: Double
+
+    /// Generator-stream purpose of the grid points.
+    static let streamPurpose: UInt8 = 1
+
+    enum CodingKeys: String, CodingKey {
+        case plasticity, pairing, synapsesPerPoint = "synapses_per_point", integration
+    }
+    enum PairingKeys: String, CodingKey { case pairs, frequencyHz = "frequency_hz", deltaTMs = "delta_t_ms" }
+    enum IntegrationKeys: String, CodingKey { case maximumStepMs = "max_step_ms" }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(plasticity, forKey: .plasticity)
+        var pairing = c.nestedContainer(keyedBy: PairingKeys.self, forKey: .pairing)
+        try pairing.encode(pairs, forKey: .pairs)
+        try pairing.encode(frequenciesHz, forKey: .frequencyHz)
+        try pairing.encode(deltaTsMs, forKey: .deltaTMs)
+        try c.encode(synapsesPerPoint, forKey: .synapsesPerPoint)
+        var integration = c.nestedContainer(keyedBy: IntegrationKeys.self, forKey: .integration)
+        try integration.encode(maximumStepMs, forKey: .maximumStepMs)
+    }
+
+    static func read(_ root: ConfigMapping, kind: ExperimentKind) throws -> PairingSweep {
+        let plasticity = try PlasticityConfig.read(root.mapping("plasticity"))
+        guard let pairing = try root.mapping("pairing") else {
+            throw root.missing("pairing", allowed: "a mapping with 'pairs', 'frequency_hz' and 'delta_t_ms'")
+        }
+        let pairs = try pairing.int("pairs", in: 1...1_000_000)
+        let frequencies = try pairing.grid("frequency_hz", in: 0.001...1000, unit: "Hz")
+        if kind == .stdp && frequencies.count != 1 {
+            throw pairing.error("frequency_hz", pairing.node,
+                                "an STDP curve has one frequency, found \(frequencies.count); allowed: a single number (sweep frequencies with 'experiment: stdp-frequency')")
+        }
+        let deltaTs = try pairing.grid("delta_t_ms", in: -10_000...10_000, unit: "ms")
+        try pairing.finish()
+        let synapses = try root.int("synapses_per_point", in: 2...100_000_000, default: 10_000)
+        guard synapses % 2 == 0 else {
+            throw root.error("synapses_per_point", root.value("synapses_per_point"),
+                             "value \(synapses) is odd; allowed: an even integer (half the synapses start DOWN, half UP)")
+        }
+        var maximumStep = 1.0
+        if let integration = try root.mapping("integration") {
+            maximumStep = try integration.positiveDouble("max_step_ms", upTo: 100, default: maximumStep, unit: "ms")
+            try integration.finish()
+        }
+        return PairingSweep(kind: kind, plasticity: plasticity, pairs: pairs, frequenciesHz: frequencies,
+                            deltaTsMs: deltaTs, synapsesPerPoint: synapses, maximumStepMs: maximumStep)
+    }
+
+    /// One grid point's result.
+    public struct Point: Sendable {
+        public let frequencyHz: Double
+        public let deltaTMs: Double
+        public let simulated: SynapticChange
+        public let analytic: ClosedFormReduction
+    }
+
+    /// The grid in output order: frequencies outer, timings inner.
+    var grid: [PairingProtocol] {
+        frequenciesHz.flatMap { f in deltaTsMs.map { PairingProtocol(pairs: pairs, frequencyHz: f, deltaTMs: $0) } }
+    }
+
+    /// Simulates every grid point, each from its own generator stream.
+    public func simulate(seeds: StreamSeeds, generator: GeneratorType, threads: Int, progress: ProgressReporter?) throws -> [Point] {
+        let parameters = plasticity.parameters
+        let perState = synapsesPerPoint / 2
+        let step = maximumStepMs
+        return try parallelMap(count: grid.count, threads: threads) { [grid] index in
+            let pairing = grid[index]
+            let stream = RandomStream(type: generator, seeds: seeds, purpose: PairingSweep.streamPurpose, index: index)
+            let simulation = PairingSimulation(parameters: parameters, protocol: pairing, maximumStepMs: step)
+            let simulated = try stream.withHandle { try simulation.estimate(synapsesPerState: perState, random: $0) }
+            progress?.advance()
+            return Point(frequencyHz: pairing.frequencyHz, deltaTMs: pairing.deltaTMs, simulated: simulated,
+                         analytic: ClosedFormReduction(parameters: parameters, protocol: pairing))
+        }
+    }
+
+    public func run(_ context: RunContext) throws -> [String] {
+        let progress = ProgressReporter(label: kind.rawValue, total: Double(grid.count), unit: "points", quiet: context.quiet)
+        let points = try simulate(seeds: context.seeds, generator: context.generator, threads: context.threads, progress: progress)
+        progress.finish()
+        let summary = PairingSummary(points: points, synapsesPerState: synapsesPerPoint / 2, parameters: plasticity.parameters)
+        switch kind {
+        case .stdp:
+            var table = CSVTable(header: ["delta_t_ms", "change", "p_up", "p_down", "change_analytic"])
+            for p in points {
+                table.append([.real(p.deltaTMs), .real(p.simulated.change), .real(p.simulated.up),
+                              .real(p.simulated.down), .real(p.analytic.result.change)])
+            }
+            try context.directory.write("stdp.csv", table: table)
+            try context.directory.writeJSON("summary.json", summary)
+            return ["stdp.csv", "summary.json"]
+        case .stdpFrequency:
+            var table = CSVTable(header: ["frequency_hz", "delta_t_ms", "change", "p_up", "p_down", "change_analytic"])
+            for p in points {
+                table.append([.real(p.frequencyHz), .real(p.deltaTMs), .real(p.simulated.change), .real(p.simulated.up),
+                              .real(p.simulated.down), .real(p.analytic.result.change)])
+            }
+            try context.directory.write("frequency.csv", table: table)
+            try context.directory.writeJSON("summary.json", summary)
+            return ["frequency.csv", "summary.json"]
+        }
+    }
+}
+
+/// `summary.json` of a pairing sweep: the key figures of the curve.
+struct PairingSummary: Encodable {
+    struct Extremum: Encodable {
+        let frequencyHz: Double
+        let deltaTMs: Double
+        let change: Double
+        enum CodingKeys: String, CodingKey { case frequencyHz = "frequency_hz", deltaTMs = "delta_t_ms", change }
+    }
+
+    let synapsesPerState: Int
+    /// Largest standard error of a simulated change on this grid (binomial,
+    /// from p_up, p_down and the sample size).
+    let maxStandardErrorChange: Double
+    let maxAbsChangeMinusAnalytic: Double
+    let depressionMinimum: Extremum
+    let potentiationMaximum: Extremum
+    let analyticDepressionMinimum: Extremum
+    let analyticPotentiationMaximum: Extremum
+
+    enum CodingKeys: String, CodingKey {
+        case synapsesPerState = "synapses_per_state", maxStandardErrorChange = "max_standard_error_change"
+        case maxAbsChangeMinusAnalytic = "max_abs_change_minus_analytic"
+        case depressionMinimum = "depression_minimum", potentiationMaximum = "potentiation_maximum"
+        case analyticDepressionMinimum = "analytic_depression_minimum", analyticPotentiationMaximum = "analytic_potentiation_maximum"
+    }
+
+    init(points: [PairingSweep.Point], synapsesPerState n: Int, parameters: PlasticityParameters) {
+        synapsesPerState = n
+        func extremum(_ p: PairingSweep.Point, _ change: Double) -> Extremum {
+            Extremum(frequencyHz: p.frequencyHz, deltaTMs: p.deltaTMs, change: change)
+        }
+        let simulated = points.map { ($0, $0.simulated.change) }
+        let analytic = points.map { ($0, $0.analytic.result.change) }
+        let byChange: ((PairingSweep.Point, Double), (PairingSweep.Point, Double)) -> Bool = { $0.1 < $1.1 }
+        depressionMinimum = extremum(simulated.min(by: byChange)!.0, simulated.min(by: byChange)!.1)
+        potentiationMaximum = extremum(simulated.max(by: byChange)!.0, simulated.max(by: byChange)!.1)
+        analyticDepressionMinimum = extremum(analytic.min(by: byChange)!.0, analytic.min(by: byChange)!.1)
+        analyticPotentiationMaximum = extremum(analytic.max(by: byChange)!.0, analytic.max(by: byChange)!.1)
+        maxAbsChangeMinusAnalytic = points.map { abs($0.simulated.change - $0.analytic.result.change) }.max()!
+        maxStandardErrorChange = points.map {
+            PairingSummary.standardError(of: $0.simulated, perState: n, beta: parameters.beta, b: parameters.weightRatio)
+        }.max()!
+    }
+
+    /// Binomial standard error of `change`, which is linear in UP and DOWN.
+    static func standardError(of result: SynapticChange, perState n: Int, beta: Double, b: Double) -> Double {
+        let norm = beta + (1 - beta) * b
+        let dUp = beta * (b - 1) / norm
+        let dDown = (1 - beta) * (1 - b) / norm
+        let varUp = result.up * (1 - result.up) / Double(n)
+        let varDown = result.down * (1 - result.down) / Double(n)
+        return (dUp * dUp * varUp + dDown * dDown * varDown).squareRoot()
+    }
+}

@@ -1,0 +1,48 @@
+import Dispatch
+import Synchronization
+
+/// Runs `body(index)` for every index in 0..<count on `threads` workers and
+/// returns the results in index order. Work is handed out dynamically, but
+/// each index must draw only from its own generator stream, so the results
+/// are the same for any thread count. The first error stops the other
+/// workers and is rethrown.
+public func parallelMap<Result: Sendable>(count: Int, threads: Int,
+                                          _ body: @Sendable (Int) throws -> Result) throws -> [Result] {
+    let slots = ResultSlots<Result>(count: count)
+    let next = Atomic<Int>(0)
+    let failure = Mutex<(any Error)?>(nil)
+    let workers = max(1, min(threads, count))
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        while true {
+            let index = next.add(1, ordering: .relaxed).oldValue
+            guard index < count, failure.withLock({ $0 == nil }) else { return }
+            do {
+                slots.store(try body(index), at: index)
+            } catch {
+                failure.withLock { if $0 == nil { $0 = error } }
+                return
+            }
+        }
+    }
+    if let error = failure.withLock({ $0 }) { throw error }
+    return slots.collect()
+}
+
+/// One slot per index, each written by exactly one worker.
+private final class ResultSlots<Result>: @unchecked Sendable {
+    private let buffer: UnsafeMutableBufferPointer<Result?>
+
+    init(count: Int) {
+        buffer = .allocate(capacity: count)
+        buffer.initialize(repeating: nil)
+    }
+
+    deinit {
+        buffer.deinitialize()
+        buffer.deallocate()
+    }
+
+    func store(_ value: Result, at index: Int) { buffer[index] = value }
+
+    func collect() -> [Result] { buffer.map { $0! } }
+}

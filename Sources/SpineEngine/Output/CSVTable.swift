@@ -1,0 +1,42 @@
+/// A tidy CSV table (one observation per row), built in memory and written
+/// atomically. Numbers are written in Swift's shortest round-trip form, so
+/// the same values always give the same bytes.
+public struct CSVTable {
+    public let header: [String]
+    private var lines: [String]
+
+    public init(header: [String]) {
+        self.header = header
+        lines = [header.joined(separator: ",")]
+    }
+
+    public enum Cell: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
+        case text(String), integer(Int), real(Double)
+        public init(stringLiteral value: String) { self = .text(value) }
+        public init(integerLiteral value: Int) { self = .integer(value) }
+        public init(floatLiteral value: Double) { self = .real(value) }
+
+        var rendered: String {
+            switch self {
+            case let .text(s): s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+            case let .integer(i): String(i)
+            case let .real(x): CSVTable.format(x)
+            }
+        }
+    }
+
+    public mutating func append(_ cells: [Cell]) {
+        precondition(cells.count == header.count, "row has \(cells.count) cells for \(header.count) columns")
+        lines.append(cells.map(\.rendered).joined(separator: ","))
+    }
+
+    public var rowCount: Int { lines.count - 1 }
+
+    public var text: String { lines.joined(separator: "\n") + "\n" }
+
+    /// Shortest round-trip decimal; integral values without ".0".
+    public static func format(_ x: Double) -> String {
+        if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+        return "\(x)"
+    }
+}

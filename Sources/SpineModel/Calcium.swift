@@ -1,0 +1,76 @@
+import Foundation
+
+/// Which plasticity thresholds spine calcium is above: the Heaviside factors
+/// H(c − θ_d) and H(c − θ_p) of MODEL.md §1 (with H(0) = 0).
+public enum Gating: Int, Sendable, CaseIterable {
+    case none = 0, depression = 1, potentiation = 2, both = 3
+
+    public init(aboveDepression: Bool, abovePotentiation: Bool) {
+        self.init(rawValue: (aboveDepression ? 1 : 0) | (abovePotentiation ? 2 : 0))!
+    }
+
+    /// H(c − θ_d)
+    @inlinable public var depression: Double { rawValue & 1 != 0 ? 1 : 0 }
+    /// H(c − θ_p)
+    @inlinable public var potentiation: Double { rawValue & 2 != 0 ? 1 : 0 }
+}
+
+/// A stretch of time (ms) during which the gating is constant.
+public struct GatingSegment: Sendable, Equatable {
+    public var durationMs: Double
+    public var gating: Gating
+
+    public init(durationMs: Double, gating: Gating) {
+        self.durationMs = durationMs
+        self.gating = gating
+    }
+}
+
+/// Spine calcium between jumps (MODEL.md §1): dc/dt = −c/τ_Ca, solved exactly,
+/// c(t) = c₀ e^{−t/τ_Ca}. The time calcium spends above a threshold θ after
+/// starting at c₀ > θ is τ_Ca ln(c₀/θ), so an interval between two jumps
+/// splits into at most three segments of constant gating, found in closed form.
+public struct CalciumDynamics: Sendable {
+    public let tauMs: Double
+    public let thetaDepression: Double
+    public let thetaPotentiation: Double
+
+    public init(_ parameters: PlasticityParameters) {
+        tauMs = parameters.tauCalciumMs
+        thetaDepression = parameters.thetaDepression
+        thetaPotentiation = parameters.thetaPotentiation
+    }
+
+    /// c(t) after `durationMs` of free decay from `calcium`.
+    @inlinable public func decayed(_ calcium: Double, afterMs durationMs: Double) -> Double {
+        calcium * exp(-durationMs / tauMs)
+    }
+
+    /// Time (ms) until calcium decaying from `calcium` falls to `threshold`
+    /// (0 if it is not above it).
+    @inlinable public func timeAbove(_ threshold: Double, from calcium: Double) -> Double {
+        calcium > threshold ? tauMs * log(calcium / threshold) : 0
+    }
+
+    /// The segments of constant gating while calcium decays from `calcium`
+    /// for `durationMs`, in time order, empty ones left out (at most three).
+    public func segments(from calcium: Double, durationMs: Double) -> [GatingSegment] {
+        let lowerIsDepression = thetaDepression <= thetaPotentiation
+        let lower = lowerIsDepression ? thetaDepression : thetaPotentiation
+        let upper = lowerIsDepression ? thetaPotentiation : thetaDepression
+        let aboveUpperEnd = min(timeAbove(upper, from: calcium), durationMs)
+        let aboveLowerEnd = min(timeAbove(lower, from: calcium), durationMs)
+        var result: [GatingSegment] = []
+        if aboveUpperEnd > 0 {
+            result.append(GatingSegment(durationMs: aboveUpperEnd, gating: .both))
+        }
+        if aboveLowerEnd > aboveUpperEnd {
+            result.append(GatingSegment(durationMs: aboveLowerEnd - aboveUpperEnd,
+                                        gating: lowerIsDepression ? .depression : .potentiation))
+        }
+        if durationMs > aboveLowerEnd {
+            result.append(GatingSegment(durationMs: durationMs - aboveLowerEnd, gating: .none))
+        }
+        return result
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import SpineEngine
+
+@main
+struct SpineSim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spinesim",
+        abstract: "Simulate dendritic spine populations whose synapses learn, grow, shrink, appear and disappear.",
+        discussion: """
+            Experiments are YAML files (see Experiments/ and README.md). Every run writes \
+            manifest.json (seed, resolved configuration, versions) and its result files into \
+            its output directory.
+            """,
+        version: BuildInfo.version,
+        subcommands: [Run.self, Check.self, Bench.self, Presets.self]
+    )
+}
+
+/// Reports an error the way every subcommand does and picks the exit status:
+/// 2 for a rejected experiment file, 1 for a failure while running.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ConfigError {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(2)
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run an experiment file.",
+        discussion: """
+            The file is validated completely before anything runs. Results go to --out \
+            (default Results/<file name>); an existing non-empty directory is only reused \
+            with --force. Progress and ETA are printed on stderr.
+            """
+    )
+
+    @Argument(help: "The experiment file (YAML), e.g. Experiments/stdp.yaml.")
+    var experiment: String
+
+    @Option(help: "Output directory (default: Results/<experiment file name>).")
+    var out: String?
+
+    @Option(help: "Run seed; overrides the file's 'seed'. Same seed, same bits, for any --threads.")
+    var seed: UInt64?
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a setting, e.g. --set pairing.pairs=30 (repeatable).", valueName: "key.path=value"))
+    var overrides: [String] = []
+
+    @Flag(help: "Replace files in a non-empty output directory.")
+    var force = false
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let directory = try ExperimentRunner.run(RunOptions(
+                experimentPath: experiment, outputPath: out, seed: seed, threads: threads,
+                overrides: overrides, force: force, quiet: quiet))
+            if !quiet { FileHandle.standardError.write(Data("results in \(directory.path)\n".utf8)) }
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Validate an experiment file without running it; print its resolved configuration.")
+
+    @Argument(help: "The experiment file (YAML).")
+    var experiment: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a setting (repeatable).", valueName: "key.path=value"))
+    var overrides: [String] = []
+
+    func run() throws {
+        try reportingErrors {
+            let loaded = try Experiment.load(path: experiment, overrides: overrides)
+            FileHandle.standardOutput.write(try JSONOutput.encode(loaded))
+        }
+    }
+}
+
+struct Presets: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the plasticity presets and their parameters.")
+
+    func run() throws {
+        FileHandle.standardOutput.write(try JSONOutput.encode(PresetTable()))
+    }
+}

@@ -13,13 +13,14 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # (baseline x86-64), so binaries run on any machine of the architecture.
 RELEASE    := -c release
 
-.PHONY: run test figures bench-kernel build release gsl venv clean help
+.PHONY: run test figures bench-kernel bench-population build release gsl venv clean help
 
 help:
 	@echo "make run           build (release) and run the default experiment into Results/"
 	@echo "make test          build and run every test"
 	@echo "make figures       draw the PNG figures of the results in Results/"
 	@echo "make bench-kernel  Swift vs C dense GB kernel, side by side"
+	@echo "make bench-population  1e5 spines, one year of home cage"
 
 gsl:
 	@pkg-config --exists gsl 2>/dev/null || { \
@@ -50,11 +51,16 @@ test: build venv
 	@tmp=$$(mktemp -d) && \
 	  $(PYTHON) Experiments/plot_stdp.py Results/stdp --out $$tmp/stdp.png && \
 	  $(PYTHON) Experiments/plot_frequency.py Results/stdp-frequency --out $$tmp/frequency.png && \
-	  test -s $$tmp/stdp.png && test -s $$tmp/frequency.png && rm -rf $$tmp
+	  $(PYTHON) Experiments/plot_population.py Results/intrinsic --out $$tmp/intrinsic.png && \
+	  $(PYTHON) Experiments/plot_population.py Results/turnover --out $$tmp/turnover.png && \
+	  test -s $$tmp/stdp.png && test -s $$tmp/frequency.png && test -s $$tmp/intrinsic.png && \
+	  test -s $$tmp/turnover.png && rm -rf $$tmp
 
 figures: venv
 	$(PYTHON) Experiments/plot_stdp.py Results/stdp
 	$(PYTHON) Experiments/plot_frequency.py Results/stdp-frequency
+	$(PYTHON) Experiments/plot_population.py Results/intrinsic
+	$(PYTHON) Experiments/plot_population.py Results/turnover
 
 # Dense clock-driven GB kernel: Swift (spinesim bench kernel) against its C
 # reference with the same GSL generator; checksums must agree.
@@ -63,6 +69,10 @@ bench-kernel: release
 	cc -O2 -ffp-contract=off $$(pkg-config --cflags gsl) benchmarks/kernel/dense_kernel.c \
 	  -o $(BENCH_DIR)/dense_kernel $$(pkg-config --libs gsl)
 	benchmarks/kernel/compare.sh $(SPINESIM) $(BENCH_DIR)/dense_kernel 100000 3000 3
+
+# A home-cage population of 1e5 spines for one year in daily steps.
+bench-population: release
+	$(SPINESIM) bench population --spines 100000 --days 365
 
 clean:
 	rm -rf .build $(BENCH_DIR) $(VENV)

@@ -12,6 +12,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_sf_erf.h>
 #include <gsl/gsl_odeiv2.h>
+#include <gsl/gsl_integration.h>
 #include <gsl/gsl_histogram.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_vector.h>

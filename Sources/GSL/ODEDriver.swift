@@ -29,6 +29,10 @@ public final class ODEDriver {
     public let stepper: StepperType
     private let system: UnsafeMutablePointer<gsl_odeiv2_system>
     private let driver: UnsafeMutablePointer<gsl_odeiv2_driver>
+    private let initialStep: Double
+    /// +1 or −1: the direction of the last integration (GSL needs the first
+    /// trial step to point the way it integrates).
+    private var direction = 1.0
 
     /// - Parameters:
     ///   - function: the right-hand side, a C-convention function.
@@ -41,6 +45,7 @@ public final class ODEDriver {
         GSLRuntime.prepare()
         self.dimension = dimension
         self.stepper = stepper
+        self.initialStep = initialStep
         system = .allocate(capacity: 1)
         system.initialize(to: gsl_odeiv2_system(function: function, jacobian: nil,
                                                 dimension: dimension, params: context))
@@ -56,8 +61,14 @@ public final class ODEDriver {
         system.deallocate()
     }
 
-    /// Integrates y (length `dimension`, updated in place) from t0 to t1.
+    /// Integrates y (length `dimension`, updated in place) from t0 to t1
+    /// (forward or backward in t).
     public func evolve(_ y: UnsafeMutablePointer<Double>, from t0: Double, to t1: Double) throws {
+        let way: Double = t1 >= t0 ? 1 : -1
+        if way != direction {
+            direction = way
+            gsl_odeiv2_driver_reset_hstart(driver, way * initialStep)
+        }
         var t = t0
         let status = gsl_odeiv2_driver_apply(driver, &t, t1, y)
         if status != GSL_SUCCESS {

@@ -5,7 +5,7 @@ import SpineEngine
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print their figures (speed, memory).",
-        subcommands: [Kernel.self]
+        subcommands: [Kernel.self, Population.self]
     )
 }
 
@@ -33,6 +33,34 @@ extension Bench {
                                      postRateHz: postHz, seed: seed).run()
             print(String(format: "swift kernel: spines=%d steps=%d wall_s=%.4f spine_steps_per_s=%.4e checksum=%.17g",
                          spines, steps, result.wallSeconds, result.spineStepsPerSecond, result.checksum))
+        }
+    }
+}
+
+extension Bench {
+    struct Population: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A home-cage spine population over simulated days (daily exact steps).",
+            discussion: "Last line: 'population bench: wall_s=… days_per_s=… bytes_per_spine=…' (bytes: growth of peak RSS per spine)."
+        )
+
+        @Option(help: "Number of spines (on dendrites of 100 µm at 1.5 spines/µm).") var spines = 100_000
+        @Option(help: "Simulated days.") var days = 365
+        @Option(help: "Worker threads (default: all cores).") var threads: Int?
+        @Option(help: "Run seed.") var seed: UInt64 = 1
+
+        func validate() throws {
+            guard spines >= 150, days >= 1 else { throw ValidationError("--spines must be at least 150 and --days at least 1") }
+            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let r = try PopulationBenchmark.run(spines: spines, days: days,
+                                                    threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, seed: seed)
+                print("population: \(r.spines) spines on \(r.dendrites) dendrites, \(r.days) days, \(r.threads) threads")
+                print(String(format: "population bench: wall_s=%.3f days_per_s=%.1f bytes_per_spine=%.0f", r.wallSeconds, r.daysPerSecond, r.bytesPerSpine))
+            }
         }
     }
 }

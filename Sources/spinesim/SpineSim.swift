@@ -13,7 +13,7 @@ struct SpineSim: ParsableCommand {
             its output directory.
             """,
         version: BuildInfo.version,
-        subcommands: [Run.self, Check.self, Bench.self, Presets.self]
+        subcommands: [Run.self, Resume.self, Check.self, Bench.self, Presets.self]
     )
 }
 
@@ -27,9 +27,29 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw ExitCode(2)
     } catch let error as ExitCode {
         throw error
+    } catch let interrupted as RunInterrupted {
+        FileHandle.standardError.write(Data("\n\(interrupted)\n".utf8))
+        throw ExitCode(130)
     } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         throw ExitCode(1)
+    }
+}
+
+/// How a run executes (shared by `run` and `resume`).
+struct ExecutionOptions: ParsableArguments {
+    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    var threads: Int?
+
+    @Option(help: "Write a checkpoint every this many simulated days (population experiments); resume with `spinesim resume DIR`.")
+    var checkpointEvery: Int?
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1 day, got \(checkpointEvery)") }
     }
 }
 
@@ -52,28 +72,44 @@ struct Run: ParsableCommand {
     @Option(help: "Run seed; overrides the file's 'seed'. Same seed, same bits, for any --threads.")
     var seed: UInt64?
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int?
-
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a setting, e.g. --set pairing.pairs=30 (repeatable).", valueName: "key.path=value"))
     var overrides: [String] = []
 
     @Flag(help: "Replace files in a non-empty output directory.")
     var force = false
 
-    @Flag(help: "No progress output.")
-    var quiet = false
-
-    func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-    }
+    @OptionGroup var execution: ExecutionOptions
 
     func run() throws {
         try reportingErrors {
             let directory = try ExperimentRunner.run(RunOptions(
-                experimentPath: experiment, outputPath: out, seed: seed, threads: threads,
-                overrides: overrides, force: force, quiet: quiet))
-            if !quiet { FileHandle.standardError.write(Data("results in \(directory.path)\n".utf8)) }
+                experimentPath: experiment, outputPath: out, seed: seed, threads: execution.threads,
+                overrides: overrides, force: force, quiet: execution.quiet, checkpointEveryDays: execution.checkpointEvery))
+            if !execution.quiet { FileHandle.standardError.write(Data("results in \(directory.path)\n".utf8)) }
+        }
+    }
+}
+
+struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Continue an interrupted run from its newest checkpoint.",
+        discussion: """
+            Uses the configuration, seed and generator recorded in DIR/manifest.json, and the \
+            checkpoint interval it was started with unless --checkpoint-every is given. The result \
+            files equal those of an uninterrupted run with the same seed, for any --threads.
+            """
+    )
+
+    @Argument(help: "The run directory (the --out of the interrupted run).")
+    var directory: String
+
+    @OptionGroup var execution: ExecutionOptions
+
+    func run() throws {
+        try reportingErrors {
+            let url = try ExperimentRunner.resume(path: directory, threads: execution.threads,
+                                                  checkpointEveryDays: execution.checkpointEvery, quiet: execution.quiet)
+            if !execution.quiet { FileHandle.standardError.write(Data("results in \(url.path)\n".utf8)) }
         }
     }
 }

@@ -37,12 +37,17 @@ struct ExperimentFileTests {
         }
     }
 
-    @Test("the shipped experiments are valid")
-    func shippedExperimentsLoad() throws {
-        for name in ["stdp", "stdp-frequency"] {
-            let experiment = try Experiment.load(path: packageRoot.appendingPathComponent("Experiments/\(name).yaml").path)
-            #expect(experiment.kind.rawValue == name)
-        }
+    static let shippedExperiments: [String] = {
+        let folder = packageRoot.appendingPathComponent("Experiments")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+    }()
+
+    @Test("every shipped experiment is valid, and its resolved configuration resolves to itself", arguments: shippedExperiments)
+    func shippedExperimentLoads(name: String) throws {
+        let experiment = try Experiment.load(path: packageRoot.appendingPathComponent("Experiments/\(name)").path)
+        let resolved = String(decoding: try JSONOutput.encode(experiment), as: UTF8.self)
+        let again = try Experiment.parse(resolved, fileName: "resolved-\(name)")
+        #expect(try JSONOutput.encode(again) == JSONOutput.encode(experiment))
     }
 
     @Test("a range axis gives exact grid values, both ends included")

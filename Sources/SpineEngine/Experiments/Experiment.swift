@@ -5,6 +5,7 @@ import GSL
 public enum ExperimentKind: String, CaseIterable, Sendable, Codable {
     case stdp
     case stdpFrequency = "stdp-frequency"
+    case population
 }
 
 /// What every experiment needs to run: where to write, the run's seeds and
@@ -15,6 +16,10 @@ public struct RunContext: Sendable {
     public let generator: GeneratorType
     public let threads: Int
     public let quiet: Bool
+    /// Write a checkpoint every this many simulated days (long runs).
+    public var checkpointEveryDays: Int? = nil
+    /// Continue from the newest checkpoint in `directory` instead of starting.
+    public var resume = false
 }
 
 /// A decoded experiment: its resolved configuration and how to run it.
@@ -64,6 +69,8 @@ public struct Experiment: Encodable, Sendable {
         switch kind {
         case .stdp, .stdpFrequency:
             body = try PairingSweep.read(root, kind: kind)
+        case .population:
+            body = PopulationExperiment(config: try PopulationConfig.read(root))
         }
         try root.finish()
         return Experiment(kind: kind, description: description, seed: seed,

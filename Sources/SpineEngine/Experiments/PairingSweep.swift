@@ -99,8 +99,7 @@ public struct PairingSweep: ExperimentBody {
         let points = try simulate(seeds: context.seeds, generator: context.generator, threads: context.threads, progress: progress)
         progress.finish()
         let summary = PairingSummary(points: points, synapsesPerState: synapsesPerPoint / 2, parameters: plasticity.parameters)
-        switch kind {
-        case .stdp:
+        if kind == .stdp {
             var table = CSVTable(header: ["delta_t_ms", "change", "p_up", "p_down", "change_analytic"])
             for p in points {
                 table.append([.real(p.deltaTMs), .real(p.simulated.change), .real(p.simulated.up),
@@ -109,7 +108,7 @@ public struct PairingSweep: ExperimentBody {
             try context.directory.write("stdp.csv", table: table)
             try context.directory.writeJSON("summary.json", summary)
             return ["stdp.csv", "summary.json"]
-        case .stdpFrequency:
+        } else {
             var table = CSVTable(header: ["frequency_hz", "delta_t_ms", "change", "p_up", "p_down", "change_analytic"])
             for p in points {
                 table.append([.real(p.frequencyHz), .real(p.deltaTMs), .real(p.simulated.change), .real(p.simulated.up),

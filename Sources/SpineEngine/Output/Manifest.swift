@@ -12,8 +12,11 @@ public struct Manifest<Configuration: Encodable>: Encodable {
     public var seed: UInt64
     public var generator: String
     public var threads: Int
+    public var checkpointEveryDays: Int?
     public var status: String
     public var startedAt: Date
+    /// When a run was last resumed; wall_seconds then counts from here.
+    public var resumedAt: Date?
     public var finishedAt: Date?
     public var wallSeconds: Double?
     public var outputs: [String]
@@ -22,8 +25,10 @@ public struct Manifest<Configuration: Encodable>: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case spinesimVersion = "spinesim_version", gitRevision = "git_revision", gslVersion = "gsl_version"
-        case experiment, experimentFile = "experiment_file", command, seed, generator, threads, status
-        case startedAt = "started_at", finishedAt = "finished_at", wallSeconds = "wall_seconds", outputs, configuration
+        case experiment, experimentFile = "experiment_file", command, seed, generator, threads
+        case checkpointEveryDays = "checkpoint_every_days", status
+        case startedAt = "started_at", resumedAt = "resumed_at", finishedAt = "finished_at"
+        case wallSeconds = "wall_seconds", outputs, configuration
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -38,8 +43,10 @@ public struct Manifest<Configuration: Encodable>: Encodable {
         try c.encode(seed, forKey: .seed)
         try c.encode(generator, forKey: .generator)
         try c.encode(threads, forKey: .threads)
+        try c.encodeIfPresent(checkpointEveryDays, forKey: .checkpointEveryDays)
         try c.encode(status, forKey: .status)
         try c.encode(iso.string(from: startedAt), forKey: .startedAt)
+        try c.encodeIfPresent(resumedAt.map { iso.string(from: $0) }, forKey: .resumedAt)
         try c.encode(finishedAt.map { iso.string(from: $0) }, forKey: .finishedAt)
         try c.encode(wallSeconds, forKey: .wallSeconds)
         try c.encode(outputs, forKey: .outputs)

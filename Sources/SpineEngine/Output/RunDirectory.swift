@@ -26,6 +26,15 @@ public struct RunDirectory: Sendable {
         }
     }
 
+    /// An existing run directory (to resume a run).
+    public init(existing path: String) throws {
+        url = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw RunError("no run directory at \(url.path)")
+        }
+    }
+
     public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
     public func write(_ name: String, text: String) throws {

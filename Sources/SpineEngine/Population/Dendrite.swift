@@ -1,0 +1,84 @@
+import Foundation
+import GSL
+import SpineModel
+
+/// One dendrite: its length, its spines and its own generator stream.
+///
+/// A dendrite is touched by one worker at a time (work is partitioned by
+/// dendrite), hence `@unchecked Sendable`.
+public final class Dendrite: @unchecked Sendable {
+    public let index: Int
+    public let lengthUm: Double
+    public var table: SpineTable
+    /// Serial of the next spine born here.
+    public var nextSerial: UInt32 = 0
+    public let random: RandomStream
+
+    /// Generator-stream purpose of dendrites.
+    public static let streamPurpose: UInt8 = 2
+
+    public init(index: Int, lengthUm: Double, expectedSpines: Int, random: RandomStream) {
+        self.index = index
+        self.lengthUm = lengthUm
+        self.random = random
+        table = SpineTable(capacity: expectedSpines + expectedSpines / 2 + 8)
+    }
+
+    deinit { table.deallocate() }
+
+    /// Output identity of a spine: dendrite · 10⁹ + serial (stable, unique in a run).
+    public func spineID(serial: UInt32) -> UInt64 { UInt64(index) * 1_000_000_000 + UInt64(serial) }
+
+    public func takeSerial() -> UInt32 {
+        defer { nextSerial += 1 }
+        return nextSerial
+    }
+}
+
+/// Why a spine appeared or disappeared (the `cause` column of turnover.csv).
+public enum TurnoverCause: UInt8, Sendable {
+    case baselineSpinogenesis, activityGuidedSpinogenesis, belowMinimumVolume, hazard, transient
+
+    public var name: String {
+        switch self {
+        case .baselineSpinogenesis: "baseline-spinogenesis"
+        case .activityGuidedSpinogenesis: "activity-guided-spinogenesis"
+        case .belowMinimumVolume: "below-v-min"
+        case .hazard: "hazard"
+        case .transient: "transient"
+        }
+    }
+}
+
+/// One birth or death.
+public struct TurnoverEvent: Sendable {
+    public var isBirth: Bool
+    public var day: Double
+    public var serial: UInt32
+    public var positionUm: Double
+    public var cause: TurnoverCause
+    public var logVolume: Double
+}
+
+/// Everything the intrinsic dynamics need, as values (no class look-ups in
+/// the kernels).
+public struct PopulationModel: Sendable {
+    public enum SizeForm: String, Sendable, CaseIterable { case ou, kesten }
+
+    public var plasticity: PlasticityParameters
+    public var sizeForm: SizeForm
+    public var size: LogSizeOU
+    public var kesten: KestenProcess
+    public var weight: FunctionalWeight
+    public var turnover: TurnoverRules
+
+    public init(plasticity: PlasticityParameters, sizeForm: SizeForm, size: LogSizeOU, kesten: KestenProcess,
+                weight: FunctionalWeight, turnover: TurnoverRules) {
+        self.plasticity = plasticity
+        self.sizeForm = sizeForm
+        self.size = size
+        self.kesten = kesten
+        self.weight = weight
+        self.turnover = turnover
+    }
+}

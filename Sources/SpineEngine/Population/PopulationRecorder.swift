@@ -1,0 +1,219 @@
+import Foundation
+import GSL
+
+/// What the population recorders are asked to record.
+public struct RecordingPlan: Sendable, Equatable {
+    /// Whole days at which the size distribution and its log-normal fit are taken.
+    public var sizeDistributionDays: [Int]
+    public var sizeBins: VolumeBins
+    public var fluctuationBins: VolumeBins
+    /// Whole days that start a survival cohort (all spines alive then, and
+    /// the smallest and largest quartile of them by volume).
+    public var survivalCohortDays: [Int]
+    /// Whether every birth and death goes to turnover.csv (large for big runs).
+    public var turnoverEvents = true
+}
+
+/// The recorders' accumulated state: small, kept in memory and in every
+/// checkpoint. The long row streams (turnover, density) are files.
+struct PopulationRecords: Codable {
+    struct SizeDistributionRow: Codable { var day: Int; var lower: Double; var upper: Double; var count: Int }
+    struct SizeFitRow: Codable { var day: Int; var fit: LogNormalFit }
+    struct SurvivalCohort: Codable {
+        var name: String
+        var bit: Int
+        var startDay: Int
+        var initialCount: Int
+        var fractions: [Double]   // index = days since start
+    }
+    struct DailyRow: Codable {
+        var day: Int; var spines: Int; var gained: Int; var lost: Int; var births: Int; var deaths: Int; var previousSpines: Int
+    }
+
+    var sizeDistribution: [SizeDistributionRow] = []
+    var sizeFits: [SizeFitRow] = []
+    var fluctuations: FluctuationAccumulator
+    var survival: [SurvivalCohort] = []
+    var daily: [DailyRow] = []
+    /// Counts since the last whole day.
+    var births = 0, deaths = 0, lost = 0, gained = 0
+    var previousSpines = 0
+    /// Lengths of the streamed files at the last flush.
+    var turnoverLength: UInt64 = 0
+    var densityLength: UInt64 = 0
+}
+
+/// Turns the population's state and the dendrites' step reports into the
+/// result files (README "What a run writes"). Reports are absorbed in
+/// dendrite order, so every output is independent of the thread count.
+final class PopulationRecorder {
+    let plan: RecordingPlan
+    var records: PopulationRecords
+    private let turnover: AppendOnlyFile?
+    private let density: AppendOnlyFile
+
+    static let turnoverHeader = "day,spine_id,dendrite,position_um,event,cause,volume_um3"
+    static let densityHeader = "day,dendrite,spines_per_um"
+
+    /// A new recorder, or (with `resume`) one continuing from checkpointed records.
+    init(plan: RecordingPlan, directory: RunDirectory, resume: PopulationRecords? = nil) throws {
+        self.plan = plan
+        records = resume ?? PopulationRecords(fluctuations: FluctuationAccumulator(bins: plan.fluctuationBins.count))
+        turnover = plan.turnoverEvents
+            ? try AppendOnlyFile(directory: directory, name: "turnover.csv", header: PopulationRecorder.turnoverHeader,
+                                 resumeLength: resume?.turnoverLength)
+            : nil
+        density = try AppendOnlyFile(directory: directory, name: "density.csv", header: PopulationRecorder.densityHeader,
+                                     resumeLength: resume?.densityLength)
+    }
+
+    /// Adds one dendrite's step.
+    func absorb(_ report: DendriteStepReport, of dendrite: Dendrite) {
+        var text = ""
+        for event in report.events {
+            if event.isBirth { records.births += 1 } else { records.deaths += 1 }
+            guard turnover != nil else { continue }
+            let id = dendrite.spineID(serial: event.serial)
+            text += "\(CSVTable.format(event.day)),\(id),\(dendrite.index),\(CSVTable.format(event.positionUm)),"
+                + "\(event.isBirth ? "birth" : "death"),\(event.cause.name),\(CSVTable.format(exp(event.logVolume)))\n"
+        }
+        turnover?.append(text)
+        records.fluctuations.merge(report.fluctuations)
+        records.lost += report.lostSinceLastDay
+        records.gained += report.gainedAtDay
+    }
+
+    /// Records a whole day: density, survival, cohorts that start today,
+    /// scheduled size distributions, the day's gains and losses.
+    func recordDay(_ day: Int, dendrites: [Dendrite]) {
+        var text = ""
+        var spines = 0
+        for dendrite in dendrites {
+            spines += dendrite.table.count
+            text += "\(day),\(dendrite.index),\(CSVTable.format(Double(dendrite.table.count) / dendrite.lengthUm))\n"
+        }
+        density.append(text)
+
+        if day > 0 || !records.daily.isEmpty {
+            records.daily.append(.init(day: day, spines: spines, gained: records.gained, lost: records.lost,
+                                       births: records.births, deaths: records.deaths, previousSpines: records.previousSpines))
+        }
+        records.births = 0; records.deaths = 0; records.gained = 0; records.lost = 0
+        records.previousSpines = spines
+
+        for index in records.survival.indices {
+            let cohort = records.survival[index]
+            guard day > cohort.startDay else { continue }
+            let mask = UInt8(1) << UInt8(cohort.bit)
+            var alive = 0
+            for dendrite in dendrites {
+                let table = dendrite.table
+                for i in 0..<table.count where table.cohorts[i] & mask != 0 { alive += 1 }
+            }
+            records.survival[index].fractions.append(cohort.initialCount > 0 ? Double(alive) / Double(cohort.initialCount) : .nan)
+        }
+        if plan.survivalCohortDays.contains(day) { startCohorts(day: day, dendrites: dendrites) }
+
+        if plan.sizeDistributionDays.contains(day) {
+            var logVolumes: [Double] = []
+            logVolumes.reserveCapacity(spines)
+            for dendrite in dendrites {
+                let table = dendrite.table
+                for i in 0..<table.count { logVolumes.append(table.logVolume[i]) }
+            }
+            let histogram = Histogram(logSpacedFrom: plan.sizeBins.lowerUm3, to: plan.sizeBins.upperUm3, bins: plan.sizeBins.count)
+            for s in logVolumes { histogram.add(exp(s)) }
+            for k in 0..<histogram.binCount {
+                records.sizeDistribution.append(.init(day: day, lower: histogram.edges[k], upper: histogram.edges[k + 1],
+                                                      count: Int(histogram.count(bin: k))))
+            }
+            records.sizeFits.append(.init(day: day, fit: LogNormalFit(logVolumes: &logVolumes)))
+        }
+    }
+
+    /// Marks today's spines as three cohorts: all, and the smallest and
+    /// largest quartile by volume.
+    private func startCohorts(day: Int, dendrites: [Dendrite]) {
+        let first = records.survival.count
+        var sizes: [Double] = []
+        for dendrite in dendrites {
+            let table = dendrite.table
+            for i in 0..<table.count { sizes.append(table.logVolume[i]) }
+        }
+        sizes.sort()
+        let lowerQuartile = sizes.isEmpty ? 0 : sizes[sizes.count / 4]
+        let upperQuartile = sizes.isEmpty ? 0 : sizes[(3 * sizes.count) / 4]
+        let names = ["day\(day)", "day\(day)-smallest-quartile", "day\(day)-largest-quartile"]
+        var counts = [0, 0, 0]
+        for dendrite in dendrites {
+            let table = dendrite.table
+            for i in 0..<table.count {
+                let s = table.logVolume[i]
+                let member = [true, s < lowerQuartile, s >= upperQuartile]
+                for k in 0..<3 where member[k] {
+                    table.cohorts[i] |= UInt8(1) << UInt8(first + k)
+                    counts[k] += 1
+                }
+            }
+        }
+        for k in 0..<3 {
+            records.survival.append(.init(name: names[k], bit: first + k, startDay: day, initialCount: counts[k], fractions: [1]))
+        }
+    }
+
+    /// Flushes the streams and returns the state for a checkpoint.
+    func checkpointRecords() throws -> PopulationRecords {
+        records.turnoverLength = try turnover?.flush() ?? 0
+        records.densityLength = try density.flush()
+        return records
+    }
+
+    /// Flushes the streams so far (rows of finished days reach the disk).
+    func flush() throws {
+        try turnover?.flush()
+        try density.flush()
+    }
+
+    /// Writes every result file; returns their names.
+    func finish(into directory: RunDirectory) throws -> [String] {
+        var sizes = CSVTable(header: ["day", "bin_lower_um3", "bin_upper_um3", "count"])
+        for row in records.sizeDistribution { sizes.append([.integer(row.day), .real(row.lower), .real(row.upper), .integer(row.count)]) }
+        try directory.write("size_distribution.csv", table: sizes)
+
+        var fits = CSVTable(header: ["day", "n_spines", "lognormal_mu", "lognormal_sigma", "ks_statistic"])
+        for row in records.sizeFits {
+            fits.append([.integer(row.day), .integer(row.fit.count), .real(row.fit.mu), .real(row.fit.sigma), .real(row.fit.ksStatistic)])
+        }
+        try directory.write("size_fit.csv", table: fits)
+
+        var fluctuations = CSVTable(header: ["volume_bin_um3", "n", "mean_abs_change_per_day", "relative_change_per_day"])
+        let f = records.fluctuations
+        for k in 0..<plan.fluctuationBins.count where f.count[k] > 0 {
+            let (lower, upper) = plan.fluctuationBins.edges(k)
+            fluctuations.append([.real((lower * upper).squareRoot()), .integer(f.count[k]),
+                                 .real(f.sumAbsoluteChange[k] / Double(f.count[k])), .real(f.sumRelativeChange[k] / Double(f.count[k]))])
+        }
+        try directory.write("fluctuations.csv", table: fluctuations)
+
+        var survival = CSVTable(header: ["cohort", "day", "days_since_cohort_start", "fraction_surviving"])
+        for cohort in records.survival {
+            for (since, fraction) in cohort.fractions.enumerated() {
+                survival.append([.text(cohort.name), .integer(cohort.startDay + since), .integer(since), .real(fraction)])
+            }
+        }
+        try directory.write("survival.csv", table: survival)
+
+        var daily = CSVTable(header: ["day", "spines", "gained", "lost", "gained_fraction", "lost_fraction", "births", "deaths"])
+        for row in records.daily {
+            let base = Double(max(row.previousSpines, 1))
+            daily.append([.integer(row.day), .integer(row.spines), .integer(row.gained), .integer(row.lost),
+                          .real(Double(row.gained) / base), .real(Double(row.lost) / base), .integer(row.births), .integer(row.deaths)])
+        }
+        try directory.write("turnover_daily.csv", table: daily)
+
+        try turnover?.finish()
+        try density.finish()
+        return ["size_distribution.csv", "size_fit.csv", "fluctuations.csv", "survival.csv", "turnover_daily.csv",
+                "density.csv"] + (turnover == nil ? [] : ["turnover.csv"])
+    }
+}

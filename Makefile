@@ -13,7 +13,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # (baseline x86-64), so binaries run on any machine of the architecture.
 RELEASE    := -c release
 
-.PHONY: run test figures bench-kernel bench-population build release gsl venv clean help
+.PHONY: run test figures bench-kernel bench-population bench-diffusion build release gsl venv clean help
 
 help:
 	@echo "make run           build (release) and run the default experiment into Results/"
@@ -21,6 +21,7 @@ help:
 	@echo "make figures       draw the PNG figures of the results in Results/"
 	@echo "make bench-kernel  Swift vs C dense GB kernel, side by side"
 	@echo "make bench-population  1e5 spines, one year of home cage"
+	@echo "make bench-diffusion   100 dendrites with calcium diffusion, 10 simulated minutes"
 
 gsl:
 	@pkg-config --exists gsl 2>/dev/null || { \
@@ -53,14 +54,16 @@ test: build venv
 	  $(PYTHON) Experiments/plot_frequency.py Results/stdp-frequency --out $$tmp/frequency.png && \
 	  $(PYTHON) Experiments/plot_population.py Results/intrinsic --out $$tmp/intrinsic.png && \
 	  $(PYTHON) Experiments/plot_population.py Results/turnover --out $$tmp/turnover.png && \
+	  $(PYTHON) Experiments/plot_heterosynaptic.py Results/heterosynaptic --out $$tmp/heterosynaptic.png && \
 	  test -s $$tmp/stdp.png && test -s $$tmp/frequency.png && test -s $$tmp/intrinsic.png && \
-	  test -s $$tmp/turnover.png && rm -rf $$tmp
+	  test -s $$tmp/turnover.png && test -s $$tmp/heterosynaptic.png && rm -rf $$tmp
 
 figures: venv
 	$(PYTHON) Experiments/plot_stdp.py Results/stdp
 	$(PYTHON) Experiments/plot_frequency.py Results/stdp-frequency
 	$(PYTHON) Experiments/plot_population.py Results/intrinsic
 	$(PYTHON) Experiments/plot_population.py Results/turnover
+	$(PYTHON) Experiments/plot_heterosynaptic.py Results/heterosynaptic
 
 # Dense clock-driven GB kernel: Swift (spinesim bench kernel) against its C
 # reference with the same GSL generator; checksums must agree.
@@ -73,6 +76,10 @@ bench-kernel: release
 # A home-cage population of 1e5 spines for one year in daily steps.
 bench-population: release
 	$(SPINESIM) bench population --spines 100000 --days 365
+
+# 100 dendrites × 100 µm at 1.5 spines/µm, Poisson input at 2 Hz, 10 minutes, with diffusion.
+bench-diffusion: release
+	$(SPINESIM) bench diffusion --dendrites 100 --seconds 600
 
 clean:
 	rm -rf .build $(BENCH_DIR) $(VENV)

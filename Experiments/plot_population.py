@@ -12,18 +12,7 @@ from collections import defaultdict
 import numpy as np
 from matplotlib import cm, colors
 
-from plotting import plt, read_run, save
-
-
-def read_table(directory, csv_name):
-    """Rows of a CSV that may have text columns: numbers as floats, the rest as strings."""
-    def value(text):
-        try:
-            return float(text)
-        except ValueError:
-            return text
-    with open(os.path.join(directory, csv_name), newline="") as f:
-        return [{k: value(v) for k, v in row.items()} for row in csv.DictReader(f)]
+from plotting import plt, read_run, read_table, save
 
 
 def density_by_day(directory):

@@ -11,10 +11,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def read_run(directory, csv_name):
-    """Rows of a result CSV (as floats) and the run's manifest."""
+def read_table(directory, csv_name):
+    """Rows of a result CSV: numbers as floats, text and empty cells as strings."""
+    def value(text):
+        try:
+            return float(text)
+        except ValueError:
+            return text
     with open(os.path.join(directory, csv_name), newline="") as f:
-        rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+        return [{k: value(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def read_run(directory, csv_name):
+    """Rows of a result CSV (see read_table) and the run's manifest."""
+    rows = read_table(directory, csv_name)
     with open(os.path.join(directory, "manifest.json")) as f:
         manifest = json.load(f)
     if not rows:

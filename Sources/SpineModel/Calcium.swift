@@ -73,4 +73,26 @@ public struct CalciumDynamics: Sendable {
         }
         return result
     }
+
+    /// The gating segments of calcium that starts at 0 at `startMs`, jumps by
+    /// `jumps` (time order, times ≥ start), and decays freely in between:
+    /// until `endMs`, or (nil) until it has fallen below both thresholds after
+    /// the last jump. Neighbouring segments of equal gating are joined.
+    public func segments(jumps: [(timeMs: Double, amplitude: Double)], from startMs: Double, to endMs: Double?) -> [GatingSegment] {
+        var trace = GatingTrace(thetaDepression: thetaDepression, thetaPotentiation: thetaPotentiation)
+        var level = 0.0
+        var time = startMs
+        for (index, jump) in jumps.enumerated() {
+            trace.appendFreeDecay(self, from: level, durationMs: jump.timeMs - time)
+            level = decayed(level, afterMs: jump.timeMs - time) + jump.amplitude
+            time = jump.timeMs
+            if index + 1 == jumps.count {
+                let tail = endMs.map { $0 - time } ?? max(timeAbove(thetaDepression, from: level), timeAbove(thetaPotentiation, from: level))
+                trace.appendFreeDecay(self, from: level, durationMs: tail)
+                return trace.segments
+            }
+        }
+        if let endMs { trace.appendFreeDecay(self, from: level, durationMs: endMs - time) }
+        return trace.segments
+    }
 }

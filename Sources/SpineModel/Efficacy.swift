@@ -118,6 +118,17 @@ public struct EfficacyIntegrator {
         return value
     }
 
+    /// Advances ρ through consecutive segments of gating; stops with
+    /// `EfficacyBlowUp` if ρ ends outside [−1, 2] or is not finite.
+    public func advance(_ rho: Double, through segments: [GatingSegment], random: RandomHandle) throws -> Double {
+        var value = rho
+        for segment in segments {
+            value = try advance(value, durationMs: segment.durationMs, gating: segment.gating, random: random)
+        }
+        guard value.isFinite, value > -1, value < 2 else { throw EfficacyBlowUp(rho: value) }
+        return value
+    }
+
     /// Deterministic relaxation below both thresholds over `durationMs`.
     @inlinable public func relax(_ rho: Double, durationMs: Double) throws -> Double {
         if let solver = relaxationSolver { return try solver.relax(rho, durationMs: durationMs) }
@@ -166,5 +177,13 @@ public final class CubicRelaxationSolver {
         driver.reset()
         try driver.evolve(&y, from: 0, to: durationMs)
         return y
+    }
+}
+
+/// ρ left any plausible range: a numerical blow-up, never a result.
+public struct EfficacyBlowUp: Error, CustomStringConvertible {
+    public let rho: Double
+    public var description: String {
+        "numerical blow-up: efficacy ρ = \(rho) left [-1, 2] (it should stay near [0, 1]); check the integration step and the parameters"
     }
 }

@@ -46,28 +46,7 @@ public struct PairingProtocol: Sendable, Equatable, Codable {
     /// last segment ρ only relaxes deterministically and cannot cross ρ*, so
     /// whether a synapse ends UP or DOWN is decided by then.
     public func gatingSegments(_ parameters: PlasticityParameters) -> [GatingSegment] {
-        let calcium = CalciumDynamics(parameters)
         let jumps = calciumJumps(parameters)
-        var segments: [GatingSegment] = []
-        var level = 0.0
-        for (index, jump) in jumps.enumerated() {
-            level += jump.amplitude
-            let untilNext: Double
-            if index + 1 < jumps.count {
-                untilNext = jumps[index + 1].timeMs - jump.timeMs
-            } else {
-                untilNext = max(calcium.timeAbove(parameters.thetaDepression, from: level),
-                                calcium.timeAbove(parameters.thetaPotentiation, from: level))
-            }
-            for segment in calcium.segments(from: level, durationMs: untilNext) where segment.durationMs > 0 {
-                if let last = segments.last, last.gating == segment.gating {
-                    segments[segments.count - 1].durationMs += segment.durationMs
-                } else {
-                    segments.append(segment)
-                }
-            }
-            level = calcium.decayed(level, afterMs: untilNext)
-        }
-        return segments
+        return CalciumDynamics(parameters).segments(jumps: jumps, from: jumps[0].timeMs, to: nil)
     }
 }

@@ -15,14 +15,7 @@ public struct PairingSimulation {
 
     /// ρ of one synapse at the end of the protocol, starting from `initialRho`.
     public func finalEfficacy(from initialRho: Double, random: RandomHandle) throws -> Double {
-        var rho = initialRho
-        for segment in segments {
-            rho = try integrator.advance(rho, durationMs: segment.durationMs, gating: segment.gating, random: random)
-        }
-        guard rho.isFinite, rho > -1, rho < 2 else {
-            throw EfficacyBlowUp(rho: rho)
-        }
-        return rho
+        try integrator.advance(initialRho, through: segments, random: random)
     }
 
     /// How many of `synapses` synapses starting at `initialRho` end above ρ*.
@@ -42,13 +35,5 @@ public struct PairingSimulation {
         let down = Double(n - (try countEndingUp(synapses: n, from: 1, random: random))) / Double(n)
         let p = integrator.parameters
         return SynapticChange(up: up, down: down, beta: p.beta, weightRatio: p.weightRatio)
-    }
-}
-
-/// ρ left any plausible range: a numerical blow-up, never a result.
-public struct EfficacyBlowUp: Error, CustomStringConvertible {
-    public let rho: Double
-    public var description: String {
-        "numerical blow-up: efficacy ρ = \(rho) left [-1, 2] (it should stay near [0, 1]); check the integration step and the parameters"
     }
 }

@@ -5,7 +5,7 @@ import SpineEngine
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print their figures (speed, memory).",
-        subcommands: [Kernel.self, Population.self]
+        subcommands: [Kernel.self, Population.self, Diffusion.self]
     )
 }
 
@@ -60,6 +60,36 @@ extension Bench {
                                                     threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, seed: seed)
                 print("population: \(r.spines) spines on \(r.dendrites) dendrites, \(r.days) days, \(r.threads) threads")
                 print(String(format: "population bench: wall_s=%.3f days_per_s=%.1f bytes_per_spine=%.0f", r.wallSeconds, r.daysPerSecond, r.bytesPerSpine))
+            }
+        }
+    }
+}
+
+extension Bench {
+    struct Diffusion: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Dendrites under Poisson input with dendritic calcium diffusion (spine calcium, shaft, ρ).",
+            discussion: "Last line: 'diffusion bench: sim_s=… wall_s=…'."
+        )
+
+        @Option(help: "Number of dendrites (100 µm, 1.5 spines/µm).") var dendrites = 100
+        @Option(help: "Simulated seconds.") var seconds = 600.0
+        @Option(help: "Presynaptic Poisson rate per spine (Hz).") var rateHz = 2.0
+        @Option(help: "Worker threads (default: all cores).") var threads: Int?
+        @Option(help: "Run seed.") var seed: UInt64 = 1
+
+        func validate() throws {
+            guard dendrites >= 1, seconds > 0, rateHz > 0 else { throw ValidationError("--dendrites, --seconds and --rate-hz must be positive") }
+            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let r = try DiffusionBenchmark.run(dendrites: dendrites, rateHz: rateHz, seconds: seconds,
+                                                   threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, seed: seed)
+                print(String(format: "diffusion: %d dendrites, %d spines, %.1f Hz input, time above θ_d %.3f%%, peak neck-borne calcium %.4f",
+                             r.dendrites, r.spines, rateHz, 100 * r.fractionAboveDepression, r.peakExchange))
+                print(String(format: "diffusion bench: sim_s=%.1f wall_s=%.3f", r.simulatedSeconds, r.wallSeconds))
             }
         }
     }

@@ -51,3 +51,32 @@ struct ODEDriverTests {
         #expect(throws: GSLError.self) { _ = try solver.solve([1], from: 0, to: 2) }
     }
 }
+
+@Suite("Tridiagonal solve")
+struct TridiagonalTests {
+    @Test("the stored-factor sweeps equal GSL's banded Cholesky solve and solve the system")
+    func sweepsMatchGSL() throws {
+        let n = 300
+        // A diagonally dominant SPD matrix with varying entries.
+        let diagonal = (0..<n).map { 2.5 + sin(Double($0)) }
+        let sub = (0..<(n - 1)).map { -0.9 - 0.05 * cos(Double($0)) }
+        let factor = try SymmetricTridiagonalFactor(diagonal: diagonal, subdiagonal: sub)
+        let b = (0..<n).map { cos(0.1 * Double($0)) }
+        var ours = b, gsls = b
+        ours.withUnsafeMutableBufferPointer { factor.solveInPlace($0.baseAddress!) }
+        gsls.withUnsafeMutableBufferPointer { factor.solveInPlaceWithGSL($0.baseAddress!) }
+        for i in 0..<n { #expect(abs(ours[i] - gsls[i]) < 1e-13 * max(1, abs(gsls[i]))) }
+        // and A x = b.
+        for i in 0..<n {
+            var row = diagonal[i] * ours[i]
+            if i > 0 { row += sub[i - 1] * ours[i - 1] }
+            if i + 1 < n { row += sub[i] * ours[i + 1] }
+            #expect(abs(row - b[i]) < 1e-12)
+        }
+    }
+
+    @Test("a matrix that is not positive definite is refused")
+    func indefiniteRefused() {
+        #expect(throws: GSLError.self) { _ = try SymmetricTridiagonalFactor(diagonal: [1, 1, 1], subdiagonal: [2, 2]) }
+    }
+}

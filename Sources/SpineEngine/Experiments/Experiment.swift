@@ -6,6 +6,7 @@ public enum ExperimentKind: String, CaseIterable, Sendable, Codable {
     case stdp
     case stdpFrequency = "stdp-frequency"
     case population
+    case heterosynaptic
 }
 
 /// What every experiment needs to run: where to write, the run's seeds and
@@ -71,6 +72,8 @@ public struct Experiment: Encodable, Sendable {
             body = try PairingSweep.read(root, kind: kind)
         case .population:
             body = PopulationExperiment(config: try PopulationConfig.read(root))
+        case .heterosynaptic:
+            body = try HeterosynapticExperiment.read(root)
         }
         try root.finish()
         return Experiment(kind: kind, description: description, seed: seed,

@@ -1,0 +1,58 @@
+import Foundation
+import GSL
+import SpineModel
+
+/// `spinesim bench diffusion`: dendrites with spines under Poisson input for
+/// minutes of simulated time, with dendritic calcium diffusion, through the
+/// whole activity path (spine calcium, shaft grid, gating segments, ρ).
+public enum DiffusionBenchmark {
+    public struct Result: Sendable {
+        public let dendrites: Int
+        public let spines: Int
+        public let simulatedSeconds: Double
+        public let wallSeconds: Double
+        /// Mean fraction of time a spine's calcium spends above θ_d.
+        public let fractionAboveDepression: Double
+        /// Largest calcium any spine received through its neck.
+        public let peakExchange: Double
+    }
+
+    public static func run(dendrites: Int, lengthUm: Double = 100, densityPerUm: Double = 1.5, rateHz: Double = 2,
+                           seconds: Double, diffusion: DiffusionParameters = DiffusionParameters(),
+                           threads: Int, seed: UInt64) throws -> Result {
+        let p = PlasticityPreset.dp.parameters
+        let seeds = StreamSeeds(runSeed: seed)
+        let durationMs = seconds * 1000
+        let start = DenseKernel.now()
+        let perDendrite = try parallelMap(count: dendrites, threads: threads) { index -> (Int, Double, Double) in
+            try RandomStream(seeds: seeds, purpose: Dendrite.streamPurpose, index: index).withHandle { random in
+                let count = random.poisson(mean: densityPerUm * lengthUm)
+                let positions = (0..<count).map { _ in random.uniform() * lengthUm }
+                let volumes = (0..<count).map { _ in exp(-2.8 + 0.87 * random.gaussian()) }
+                let spikes = (0..<count).map { _ -> [Double] in
+                    var times: [Double] = [], t = random.exponential(mean: 1000 / rateHz)
+                    while t < durationMs {
+                        times.append(t)
+                        t += random.exponential(mean: 1000 / rateHz)
+                    }
+                    return times
+                }
+                let window = try CalciumWindow.run(WindowInputs(durationMs: durationMs, presynapticSpikesMs: spikes, backpropagatingMs: []),
+                                                   geometry: SpineGeometry(positionsUm: positions, volumesUm3: volumes),
+                                                   lengthUm: lengthUm, plasticity: p, diffusion: diffusion)
+                let integrator = EfficacyIntegrator(parameters: p)
+                var above = 0.0
+                for segments in window.segments {
+                    _ = try integrator.advance(random.uniform() < 2.0 / 7.0 ? 1 : 0, through: segments, random: random)
+                    above += segments.filter { $0.gating != .none }.reduce(0) { $0 + $1.durationMs }
+                }
+                return (count, above / durationMs, window.peakExchange.max() ?? 0)
+            }
+        }
+        let wall = DenseKernel.now() - start
+        let spines = perDendrite.reduce(0) { $0 + $1.0 }
+        return Result(dendrites: dendrites, spines: spines, simulatedSeconds: seconds, wallSeconds: wall,
+                      fractionAboveDepression: perDendrite.reduce(0) { $0 + $1.1 } / Double(max(spines, 1)),
+                      peakExchange: perDendrite.map(\.2).max() ?? 0)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+/// Turns a spine's calcium trace into segments of constant gating (which
+/// thresholds calcium is above), with the crossing times found exactly.
+///
+/// The trace is given piece by piece: on a piece of length Δ,
+///
+///     c(τ) = C e^{−aτ} + e₀ + (e₁ − e₀) τ/Δ,   0 ≤ τ ≤ Δ,
+///
+/// the spine's own calcium (decaying exponentially since its last jump)
+/// plus the calcium it received through its neck (linear within a grid step).
+/// c − θ is convex (C ≥ 0), so it crosses each threshold at most twice on a
+/// piece: at most once on each side of its minimum. Crossings are found by a
+/// safeguarded Newton iteration to 1e-12 ms. With no exchange part the
+/// crossing is the closed form τ ln(C/θ) (`CalciumDynamics`), so isolated
+/// spines get exactly the segments of the event-driven engine.
+public struct GatingTrace {
+    public let thetaDepression: Double
+    public let thetaPotentiation: Double
+    public private(set) var segments: [GatingSegment] = []
+
+    public init(thetaDepression: Double, thetaPotentiation: Double) {
+        self.thetaDepression = thetaDepression
+        self.thetaPotentiation = thetaPotentiation
+    }
+
+    public init(_ parameters: PlasticityParameters) {
+        self.init(thetaDepression: parameters.thetaDepression, thetaPotentiation: parameters.thetaPotentiation)
+    }
+
+    /// Appends `durationMs` of a known gating, joining it to the last segment if equal.
+    public mutating func append(_ durationMs: Double, gating: Gating) {
+        guard durationMs > 0 else { return }
+        if let last = segments.last, last.gating == gating {
+            segments[segments.count - 1].durationMs += durationMs
+        } else {
+            segments.append(GatingSegment(durationMs: durationMs, gating: gating))
+        }
+    }
+
+    /// Appends free decay from `calcium` (an isolated spine, closed-form crossings).
+    public mutating func appendFreeDecay(_ dynamics: CalciumDynamics, from calcium: Double, durationMs: Double) {
+        for segment in dynamics.segments(from: calcium, durationMs: durationMs) where segment.durationMs > 0 {
+            append(segment.durationMs, gating: segment.gating)
+        }
+    }
+
+    /// Appends one piece of trace (see the type's description).
+    public mutating func appendPiece(durationMs: Double, own c: Double, decayRate a: Double,
+                                     exchangeStart e0: Double, exchangeEnd e1: Double) {
+        guard durationMs > 0 else { return }
+        // Below both thresholds at both ends: below throughout (convexity).
+        let lowest = min(thetaDepression, thetaPotentiation)
+        let endValue = c * exp(-a * durationMs) + e1
+        if c + e0 <= lowest && endValue <= lowest {
+            append(durationMs, gating: .none)
+            return
+        }
+        var cuts: [Double] = [0, durationMs]
+        for theta in [thetaDepression, thetaPotentiation] {
+            cuts += GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1, level: theta)
+        }
+        cuts.sort()
+        for (start, end) in zip(cuts, cuts.dropFirst()) where end > start {
+            let middle = 0.5 * (start + end)
+            let value = c * exp(-a * middle) + e0 + (e1 - e0) * middle / durationMs
+            append(end - start, gating: Gating(aboveDepression: value > thetaDepression, abovePotentiation: value > thetaPotentiation))
+        }
+    }
+
+    /// Times in (0, Δ) at which the piece crosses `level`.
+    static func crossings(durationMs d: Double, own c: Double, decayRate a: Double,
+                          exchangeStart e0: Double, exchangeEnd e1: Double, level theta: Double) -> [Double] {
+        let slope = (e1 - e0) / d
+        func f(_ t: Double) -> Double { c * exp(-a * t) + e0 + slope * t - theta }
+        func df(_ t: Double) -> Double { -a * c * exp(-a * t) + slope }
+        if slope == 0 && e0 == 0 {
+            // Isolated spine: the closed form.
+            guard c > theta, a > 0 else { return [] }
+            let t = log(c / theta) / a
+            return t < d ? [t] : []
+        }
+        // The minimum of the convex f on [0, d].
+        var tMin = d
+        if c > 0 && a > 0 && slope > 0 {
+            tMin = a * c > slope ? min(log(a * c / slope) / a, d) : 0
+        } else if slope > 0 && (c == 0 || a == 0) {
+            tMin = 0
+        }
+        let fMin = f(tMin)
+        guard fMin < 0 else { return [] }
+        var result: [Double] = []
+        if f(0) > 0 { result.append(root(f, df, low: 0, high: tMin)) }       // falling through the level
+        if f(d) > 0 { result.append(root(f, df, low: tMin, high: d)) }       // rising through it
+        return result
+    }
+
+    /// The root of a monotone f on [low, high] with a sign change: Newton's
+    /// steps, falling back to bisection when a step leaves the bracket.
+    static func root(_ f: (Double) -> Double, _ df: (Double) -> Double, low: Double, high: Double) -> Double {
+        var lo = low, hi = high
+        let increasing = f(hi) > f(lo)
+        var t = 0.5 * (lo + hi)
+        for _ in 0..<100 {
+            let value = f(t)
+            if (value > 0) == increasing { hi = t } else { lo = t }
+            let slope = df(t)
+            var next = slope != 0 ? t - value / slope : 0.5 * (lo + hi)
+            if !(next > lo && next < hi) { next = 0.5 * (lo + hi) }
+            if abs(next - t) < 1e-12 { return next }
+            t = next
+        }
+        return t
+    }
+}

@@ -7,6 +7,7 @@ public enum ExperimentKind: String, CaseIterable, Sendable, Codable {
     case stdpFrequency = "stdp-frequency"
     case population
     case heterosynaptic
+    case learningVsNoTask = "learning-vs-notask"
 }
 
 /// What every experiment needs to run: where to write, the run's seeds and
@@ -74,6 +75,8 @@ public struct Experiment: Encodable, Sendable {
             body = PopulationExperiment(config: try PopulationConfig.read(root))
         case .heterosynaptic:
             body = try HeterosynapticExperiment.read(root)
+        case .learningVsNoTask:
+            body = try LearningExperiment.read(root)
         }
         try root.finish()
         return Experiment(kind: kind, description: description, seed: seed,

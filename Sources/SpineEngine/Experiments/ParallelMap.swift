@@ -46,3 +46,12 @@ private final class ResultSlots<Result>: @unchecked Sendable {
 
     func collect() -> [Result] { buffer.map { $0! } }
 }
+
+/// Per-index values (e.g. one generator per dendrite) handed to
+/// `parallelMap` workers: element i is only touched by the worker of index i,
+/// so no two threads share one.
+public struct Partitioned<Value>: @unchecked Sendable {
+    private let values: [Value]
+    public init(_ values: [Value]) { self.values = values }
+    public subscript(index: Int) -> Value { values[index] }
+}

@@ -71,14 +71,30 @@ public struct PopulationModel: Sendable {
     public var kesten: KestenProcess
     public var weight: FunctionalWeight
     public var turnover: TurnoverRules
+    public var newSpines: NewSpineRules
 
     public init(plasticity: PlasticityParameters, sizeForm: SizeForm, size: LogSizeOU, kesten: KestenProcess,
-                weight: FunctionalWeight, turnover: TurnoverRules) {
+                weight: FunctionalWeight, turnover: TurnoverRules, newSpines: NewSpineRules = NewSpineRules()) {
         self.plasticity = plasticity
         self.sizeForm = sizeForm
         self.size = size
         self.kesten = kesten
         self.weight = weight
         self.turnover = turnover
+        self.newSpines = newSpines
+    }
+}
+
+/// What a newly formed spine is (MODEL.md §4): the chance that the axon it
+/// picks from the local pool is task-related, and the probation of spines
+/// from activity-guided spinogenesis (stabilised when ρ crosses ρ*,
+/// eliminated as transient when probation ends otherwise; nil: none).
+public struct NewSpineRules: Sendable, Equatable {
+    public var taskFraction: Double
+    public var probationDays: Double?
+
+    public init(taskFraction: Double = 0, probationDays: Double? = nil) {
+        self.taskFraction = taskFraction
+        self.probationDays = probationDays
     }
 }

@@ -101,9 +101,22 @@ public struct HomeCageKernel: Sendable {
 
     static let secondsPerDay = 86_400.0
 
+    /// Activity-guided births of a step: the rule and the positions of the
+    /// eligible spines (MODEL.md §4).
+    public struct GuidedBirths: Sendable {
+        public var rule: ActivityGuidedSpinogenesis
+        public var sources: [Double]
+
+        public init(rule: ActivityGuidedSpinogenesis, sources: [Double]) {
+            self.rule = rule
+            self.sources = sources
+        }
+    }
+
     /// Advances one dendrite from day t0 by `days`; `wholeDay` marks a step
     /// ending on a whole day (fluctuations are recorded over whole days).
-    public func advance(_ dendrite: Dendrite, from t0: Double, days: Double, wholeDay: Bool) throws -> DendriteStepReport {
+    public func advance(_ dendrite: Dendrite, from t0: Double, days: Double, wholeDay: Bool,
+                        guided: GuidedBirths? = nil) throws -> DendriteStepReport {
         try dendrite.random.withHandle { random in
             var table = dendrite.table
             var nextSerial = dendrite.nextSerial
@@ -112,12 +125,12 @@ public struct HomeCageKernel: Sendable {
                 dendrite.nextSerial = nextSerial
             }
             return try advance(table: &table, nextSerial: &nextSerial, lengthUm: dendrite.lengthUm,
-                               from: t0, days: days, wholeDay: wholeDay, random: random)
+                               from: t0, days: days, wholeDay: wholeDay, guided: guided, random: random)
         }
     }
 
-    private func advance(table: inout SpineTable, nextSerial: inout UInt32, lengthUm: Double,
-                         from t0: Double, days dt: Double, wholeDay: Bool, random: RandomHandle) throws -> DendriteStepReport {
+    private func advance(table: inout SpineTable, nextSerial: inout UInt32, lengthUm: Double, from t0: Double,
+                         days dt: Double, wholeDay: Bool, guided: GuidedBirths?, random: RandomHandle) throws -> DendriteStepReport {
         let t1 = t0 + dt
         var report = DendriteStepReport(fluctuations: FluctuationAccumulator(bins: fluctuationBins.count))
         let integrator = EfficacyIntegrator(parameters: model.plasticity)
@@ -140,6 +153,13 @@ public struct HomeCageKernel: Sendable {
             if cause == nil && hazardOn && random.uniform() >= turnover.hazardSurvival(from: s0, to: s1, days: dt) {
                 cause = .hazard
             }
+            if cause == nil, table.flags[i] & SpineFlag.probation != 0, let probation = model.newSpines.probationDays {
+                if rho > model.plasticity.rhoStar {
+                    table.flags[i] &= ~SpineFlag.probation
+                } else if t1 >= table.birthDay[i] + probation {
+                    cause = .transient
+                }
+            }
             if let cause {
                 report.events.append(TurnoverEvent(isBirth: false, day: t1, serial: table.serial[i], positionUm: table.position[i],
                                                    cause: cause, logVolume: cause == .belowMinimumVolume ? min(s1, b) : s1))
@@ -160,17 +180,24 @@ public struct HomeCageKernel: Sendable {
             i += 1
         }
 
-        // Baseline spinogenesis: Poisson in time and uniform along the dendrite.
+        // Baseline spinogenesis: Poisson in time and uniform along the dendrite;
+        // activity-guided spinogenesis around the eligible spines.
         let expectedBirths = turnover.spinogenesisRate * lengthUm * dt
-        let births = expectedBirths > 0 ? random.poisson(mean: expectedBirths) : 0
+        let baselineBirths = expectedBirths > 0 ? random.poisson(mean: expectedBirths) : 0
+        let guidedPositions = guided.map { $0.rule.births(around: $0.sources, lengthUm: lengthUm, days: dt, random: random) } ?? []
         let newLogVolume = log(turnover.newSpineVolume)
-        for _ in 0..<births {
-            let x = random.uniform() * lengthUm
+        let newSpines = model.newSpines
+        for birth in 0..<(baselineBirths + guidedPositions.count) {
+            let isBaseline = birth < baselineBirths
+            let x = isBaseline ? random.uniform() * lengthUm : guidedPositions[birth - baselineBirths]
+            let birthCause: TurnoverCause = isBaseline ? .baselineSpinogenesis : .activityGuidedSpinogenesis
             let bornAt = t0 + random.uniform() * dt
             let serial = nextSerial
             nextSerial += 1
             report.events.append(TurnoverEvent(isBirth: true, day: bornAt, serial: serial, positionUm: x,
-                                               cause: .baselineSpinogenesis, logVolume: newLogVolume))
+                                               cause: birthCause, logVolume: newLogVolume))
+            var flags: UInt8 = isBaseline || newSpines.probationDays == nil ? 0 : SpineFlag.probation
+            if newSpines.taskFraction > 0 && random.uniform() < newSpines.taskFraction { flags |= SpineFlag.taskRelated }
             let remaining = SizeStepper(kernel: self, days: t1 - bornAt)
             var (s1, cause) = remaining.step(from: newLogVolume, efficacy: 0, random: random)
             if cause == nil && hazardOn && random.uniform() >= turnover.hazardSurvival(from: newLogVolume, to: s1, days: t1 - bornAt) {
@@ -182,7 +209,7 @@ public struct HomeCageKernel: Sendable {
                 continue
             }
             table.append(position: x, logVolume: s1, efficacy: 0, weight: 1, birthDay: bornAt, serial: serial,
-                         origin: .baseline)
+                         origin: birthCause == .baselineSpinogenesis ? .baseline : .activityGuided, flags: flags)
             table.baselineLogVolume[table.count - 1] = newLogVolume
             if wholeDay {
                 table.previousDayLogVolume[table.count - 1] = s1

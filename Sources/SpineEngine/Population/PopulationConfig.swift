@@ -55,12 +55,7 @@ public struct PopulationConfig: Sendable {
     }
 
     static func read(_ root: ConfigMapping) throws -> PopulationConfig {
-        guard let dendrites = try root.mapping("dendrites") else {
-            throw root.missing("dendrites", allowed: "a mapping with 'count' and 'length_um'")
-        }
-        let count = try dendrites.int("count", in: 1...1_000_000)
-        let length = try dendrites.positiveDouble("length_um", upTo: 100_000, unit: "µm")
-        try dendrites.finish()
+        let (count, length) = try readDendrites(root)
         let duration = try root.int("duration_days", in: 1...36_500)
         let stepDays = try root.positiveDouble("step_days", upTo: 1, default: 1, unit: "days")
         let stepsPerDay = (1 / stepDays).rounded()
@@ -69,74 +64,10 @@ public struct PopulationConfig: Sendable {
                              "value \(ConfigMapping.format(stepDays)) does not divide a day; allowed: 1/k days for an integer k from 1 to 1440 (1, 0.5, 0.25, 0.1, …)")
         }
         let plasticity = try PlasticityConfig.read(root.mapping("plasticity"))
-
-        var size = LogSizeOU()
-        var kesten = KestenProcess()
-        var form = PopulationModel.SizeForm.ou
-        if let section = try root.mapping("size_dynamics") {
-            form = PopulationModel.SizeForm(rawValue: try section.choice("form", from: PopulationModel.SizeForm.allCases.map(\.rawValue), default: "ou"))!
-            size.intrinsicNoise = try section.bool("intrinsic_noise", default: true)
-            size.baselineLogVolume = try section.double("baseline_log_volume", in: -10...3, default: size.baselineLogVolume, unit: "(ln µm³)")
-            size.potentiationLogShift = try section.double("potentiation_log_shift", in: -5...5, default: size.potentiationLogShift)
-            size.relaxationDays = try section.positiveDouble("relaxation_days", upTo: 3650, default: size.relaxationDays, unit: "days")
-            size.stationarySD = try section.positiveDouble("stationary_sd", upTo: 5, default: size.stationarySD)
-            if let k = try section.mapping("kesten") {
-                kesten.muEpsilon = try k.double("mu_epsilon_per_s", in: -100...(-1e-12), default: kesten.muEpsilon, unit: "1/s")
-                kesten.muEta = try k.positiveDouble("mu_eta_um3_per_s", upTo: 100, default: kesten.muEta, unit: "µm³/s")
-                kesten.sigmaEpsilonSquared = try k.double("sigma_epsilon_sq_per_s", in: 0...100, default: kesten.sigmaEpsilonSquared, unit: "1/s")
-                kesten.sigmaEtaSquared = try k.positiveDouble("sigma_eta_sq_um6_per_s", upTo: 100, default: kesten.sigmaEtaSquared, unit: "µm⁶/s")
-                kesten.substepSeconds = try k.positiveDouble("substep_s", upTo: 3600, default: kesten.substepSeconds, unit: "s")
-                guard kesten.sigmaEpsilonSquared < 2 * abs(kesten.muEpsilon) else {
-                    throw k.error("sigma_epsilon_sq_per_s", k.value("sigma_epsilon_sq_per_s"),
-                                  "value \(kesten.sigmaEpsilonSquared) gives the Kesten process no stationary variance; allowed: below 2|mu_epsilon_per_s| = \(2 * abs(kesten.muEpsilon))")
-                }
-                try k.finish()
-            }
-            try section.finish()
-        }
-
-        var weight = FunctionalWeight()
-        if let section = try root.mapping("functional_weight") {
-            weight.potentiatedOverDepressed = try section.positiveDouble("potentiated_over_depressed", upTo: 100, default: weight.potentiatedOverDepressed)
-            weight.tauChangeSeconds = try section.positiveDouble("tau_change_s", upTo: 1e6, default: weight.tauChangeSeconds, unit: "s")
-            try section.finish()
-        }
-
-        var rules = TurnoverRules()
-        var rateSetting: Double? = 0
-        if let section = try root.mapping("turnover") {
-            rules.minimumVolume = try section.positiveDouble("v_min_um3", upTo: 10, default: rules.minimumVolume, unit: "µm³")
-            if let hazard = try section.mapping("hazard") {
-                rules.hazardEnabled = try hazard.bool("enabled", default: false)
-                rules.hazardAtZero = try hazard.positiveDouble("p0_per_day", upTo: 0.999_999, default: rules.hazardAtZero)
-                rules.hazardAtOne = try hazard.positiveDouble("p1_per_day", upTo: rules.hazardAtZero, default: min(rules.hazardAtOne, rules.hazardAtZero))
-                rules.saturationVolume = try hazard.positiveDouble("saturation_volume_um3", upTo: 100, default: rules.saturationVolume, unit: "µm³")
-                try hazard.finish()
-            }
-            if let spinogenesis = try section.mapping("spinogenesis") {
-                rateSetting = try spinogenesis.numberOrAuto("rate_per_um_per_day", in: 0...100, default: 0, unit: "per µm per day")
-                rules.newSpineVolume = try spinogenesis.positiveDouble("new_volume_um3", upTo: 10, default: rules.newSpineVolume, unit: "µm³")
-                guard rules.newSpineVolume > rules.minimumVolume else {
-                    throw spinogenesis.error("new_volume_um3", spinogenesis.value("new_volume_um3"),
-                                             "value \(rules.newSpineVolume) is not above turnover.v_min_um3 = \(rules.minimumVolume); allowed: a new spine larger than v_min")
-                }
-                if rateSetting == nil && (form != .ou || rules.hazardEnabled || !size.intrinsicNoise) {
-                    throw spinogenesis.error("rate_per_um_per_day", spinogenesis.value("rate_per_um_per_day"),
-                                             "'auto' needs the OU form with intrinsic noise and the hazard off (its lifetime formula); allowed here: a number")
-                }
-                try spinogenesis.finish()
-            }
-            try section.finish()
-        }
-
-        var density = 1.5, fraction = 2.0 / 7.0
-        var sizes = InitialSizes.stationary
-        if let section = try root.mapping("initial_population") {
-            density = try section.double("density_per_um", in: 0...100, default: density, unit: "spines/µm")
-            fraction = try section.double("fraction_potentiated", in: 0...1, default: fraction)
-            sizes = try readInitialSizes(section, minimumVolume: rules.minimumVolume, form: form, noise: size.intrinsicNoise)
-            try section.finish()
-        }
+        let (form, size, kesten) = try readSizeDynamics(root.mapping("size_dynamics"))
+        let weight = try readWeight(root.mapping("functional_weight"))
+        let (rules, rateSetting) = try readTurnover(root.mapping("turnover"), form: form, size: size)
+        let (density, fraction, sizes) = try readInitialPopulation(root.mapping("initial_population"), rules: rules, form: form, size: size)
         if rateSetting == nil && density == 0 {
             throw root.error("initial_population", nil, "the 'auto' spinogenesis rate keeps the initial density; allowed: density_per_um > 0")
         }
@@ -162,6 +93,97 @@ public struct PopulationConfig: Sendable {
                                 plasticity: plasticity, initialDensityPerUm: density, initialFractionPotentiated: fraction,
                                 initialSizes: sizes, sizeForm: form, size: size, kesten: kesten, weight: weight, turnover: rules,
                                 spinogenesisRateSetting: rateSetting, recording: recording)
+    }
+
+    // MARK: sections shared by experiments that hold a spine population
+
+    /// `dendrites: {count, length_um}` (required).
+    static func readDendrites(_ root: ConfigMapping) throws -> (count: Int, lengthUm: Double) {
+        guard let dendrites = try root.mapping("dendrites") else {
+            throw root.missing("dendrites", allowed: "a mapping with 'count' and 'length_um'")
+        }
+        let count = try dendrites.int("count", in: 1...1_000_000)
+        let length = try dendrites.positiveDouble("length_um", upTo: 100_000, unit: "µm")
+        try dendrites.finish()
+        return (count, length)
+    }
+
+    static func readSizeDynamics(_ section: ConfigMapping?) throws -> (PopulationModel.SizeForm, LogSizeOU, KestenProcess) {
+        var size = LogSizeOU()
+        var kesten = KestenProcess()
+        var form = PopulationModel.SizeForm.ou
+        guard let section else { return (form, size, kesten) }
+        form = PopulationModel.SizeForm(rawValue: try section.choice("form", from: PopulationModel.SizeForm.allCases.map(\.rawValue), default: "ou"))!
+        size.intrinsicNoise = try section.bool("intrinsic_noise", default: true)
+        size.baselineLogVolume = try section.double("baseline_log_volume", in: -10...3, default: size.baselineLogVolume, unit: "(ln µm³)")
+        size.potentiationLogShift = try section.double("potentiation_log_shift", in: -5...5, default: size.potentiationLogShift)
+        size.relaxationDays = try section.positiveDouble("relaxation_days", upTo: 3650, default: size.relaxationDays, unit: "days")
+        size.stationarySD = try section.positiveDouble("stationary_sd", upTo: 5, default: size.stationarySD)
+        if let k = try section.mapping("kesten") {
+            kesten.muEpsilon = try k.double("mu_epsilon_per_s", in: -100...(-1e-12), default: kesten.muEpsilon, unit: "1/s")
+            kesten.muEta = try k.positiveDouble("mu_eta_um3_per_s", upTo: 100, default: kesten.muEta, unit: "µm³/s")
+            kesten.sigmaEpsilonSquared = try k.double("sigma_epsilon_sq_per_s", in: 0...100, default: kesten.sigmaEpsilonSquared, unit: "1/s")
+            kesten.sigmaEtaSquared = try k.positiveDouble("sigma_eta_sq_um6_per_s", upTo: 100, default: kesten.sigmaEtaSquared, unit: "µm⁶/s")
+            kesten.substepSeconds = try k.positiveDouble("substep_s", upTo: 3600, default: kesten.substepSeconds, unit: "s")
+            guard kesten.sigmaEpsilonSquared < 2 * abs(kesten.muEpsilon) else {
+                throw k.error("sigma_epsilon_sq_per_s", k.value("sigma_epsilon_sq_per_s"),
+                              "value \(kesten.sigmaEpsilonSquared) gives the Kesten process no stationary variance; allowed: below 2|mu_epsilon_per_s| = \(2 * abs(kesten.muEpsilon))")
+            }
+            try k.finish()
+        }
+        try section.finish()
+        return (form, size, kesten)
+    }
+
+    static func readWeight(_ section: ConfigMapping?) throws -> FunctionalWeight {
+        var weight = FunctionalWeight()
+        guard let section else { return weight }
+        weight.potentiatedOverDepressed = try section.positiveDouble("potentiated_over_depressed", upTo: 100, default: weight.potentiatedOverDepressed)
+        weight.tauChangeSeconds = try section.positiveDouble("tau_change_s", upTo: 1e6, default: weight.tauChangeSeconds, unit: "s")
+        try section.finish()
+        return weight
+    }
+
+    /// The turnover rules and the spinogenesis rate setting (nil: 'auto').
+    static func readTurnover(_ section: ConfigMapping?, form: PopulationModel.SizeForm, size: LogSizeOU) throws -> (TurnoverRules, Double?) {
+        var rules = TurnoverRules()
+        var rateSetting: Double? = 0
+        guard let section else { return (rules, rateSetting) }
+        rules.minimumVolume = try section.positiveDouble("v_min_um3", upTo: 10, default: rules.minimumVolume, unit: "µm³")
+        if let hazard = try section.mapping("hazard") {
+            rules.hazardEnabled = try hazard.bool("enabled", default: false)
+            rules.hazardAtZero = try hazard.positiveDouble("p0_per_day", upTo: 0.999_999, default: rules.hazardAtZero)
+            rules.hazardAtOne = try hazard.positiveDouble("p1_per_day", upTo: rules.hazardAtZero, default: min(rules.hazardAtOne, rules.hazardAtZero))
+            rules.saturationVolume = try hazard.positiveDouble("saturation_volume_um3", upTo: 100, default: rules.saturationVolume, unit: "µm³")
+            try hazard.finish()
+        }
+        if let spinogenesis = try section.mapping("spinogenesis") {
+            rateSetting = try spinogenesis.numberOrAuto("rate_per_um_per_day", in: 0...100, default: 0, unit: "per µm per day")
+            rules.newSpineVolume = try spinogenesis.positiveDouble("new_volume_um3", upTo: 10, default: rules.newSpineVolume, unit: "µm³")
+            guard rules.newSpineVolume > rules.minimumVolume else {
+                throw spinogenesis.error("new_volume_um3", spinogenesis.value("new_volume_um3"),
+                                         "value \(rules.newSpineVolume) is not above turnover.v_min_um3 = \(rules.minimumVolume); allowed: a new spine larger than v_min")
+            }
+            if rateSetting == nil && (form != .ou || rules.hazardEnabled || !size.intrinsicNoise) {
+                throw spinogenesis.error("rate_per_um_per_day", spinogenesis.value("rate_per_um_per_day"),
+                                         "'auto' needs the OU form with intrinsic noise and the hazard off (its lifetime formula); allowed here: a number")
+            }
+            try spinogenesis.finish()
+        }
+        try section.finish()
+        return (rules, rateSetting)
+    }
+
+    static func readInitialPopulation(_ section: ConfigMapping?, rules: TurnoverRules, form: PopulationModel.SizeForm,
+                                      size: LogSizeOU) throws -> (Double, Double, InitialSizes) {
+        var density = 1.5, fraction = 2.0 / 7.0
+        var sizes = InitialSizes.stationary
+        guard let section else { return (density, fraction, sizes) }
+        density = try section.double("density_per_um", in: 0...100, default: density, unit: "spines/µm")
+        fraction = try section.double("fraction_potentiated", in: 0...1, default: fraction)
+        sizes = try readInitialSizes(section, minimumVolume: rules.minimumVolume, form: form, noise: size.intrinsicNoise)
+        try section.finish()
+        return (density, fraction, sizes)
     }
 
     private static func readInitialSizes(_ section: ConfigMapping, minimumVolume: Double, form: PopulationModel.SizeForm,

@@ -2,6 +2,18 @@ import ArgumentParser
 import Foundation
 import SpineEngine
 
+/// Threads and seed of the simulation benchmarks.
+struct BenchExecution: ParsableArguments {
+    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Option(help: "Run seed.") var seed: UInt64 = 1
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+}
+
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print their figures (speed, memory).",
@@ -46,18 +58,15 @@ extension Bench {
 
         @Option(help: "Number of spines (on dendrites of 100 µm at 1.5 spines/µm).") var spines = 100_000
         @Option(help: "Simulated days.") var days = 365
-        @Option(help: "Worker threads (default: all cores).") var threads: Int?
-        @Option(help: "Run seed.") var seed: UInt64 = 1
+        @OptionGroup var execution: BenchExecution
 
         func validate() throws {
             guard spines >= 150, days >= 1 else { throw ValidationError("--spines must be at least 150 and --days at least 1") }
-            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         }
 
         func run() throws {
             try reportingErrors {
-                let r = try PopulationBenchmark.run(spines: spines, days: days,
-                                                    threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, seed: seed)
+                let r = try PopulationBenchmark.run(spines: spines, days: days, threads: execution.threadCount, seed: execution.seed)
                 print("population: \(r.spines) spines on \(r.dendrites) dendrites, \(r.days) days, \(r.threads) threads")
                 print(String(format: "population bench: wall_s=%.3f days_per_s=%.1f bytes_per_spine=%.0f", r.wallSeconds, r.daysPerSecond, r.bytesPerSpine))
             }
@@ -75,18 +84,16 @@ extension Bench {
         @Option(help: "Number of dendrites (100 µm, 1.5 spines/µm).") var dendrites = 100
         @Option(help: "Simulated seconds.") var seconds = 600.0
         @Option(help: "Presynaptic Poisson rate per spine (Hz).") var rateHz = 2.0
-        @Option(help: "Worker threads (default: all cores).") var threads: Int?
-        @Option(help: "Run seed.") var seed: UInt64 = 1
+        @OptionGroup var execution: BenchExecution
 
         func validate() throws {
             guard dendrites >= 1, seconds > 0, rateHz > 0 else { throw ValidationError("--dendrites, --seconds and --rate-hz must be positive") }
-            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         }
 
         func run() throws {
             try reportingErrors {
                 let r = try DiffusionBenchmark.run(dendrites: dendrites, rateHz: rateHz, seconds: seconds,
-                                                   threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, seed: seed)
+                                                   threads: execution.threadCount, seed: execution.seed)
                 print(String(format: "diffusion: %d dendrites, %d spines, %.1f Hz input, time above θ_d %.3f%%, peak neck-borne calcium %.4f",
                              r.dendrites, r.spines, rateHz, 100 * r.fractionAboveDepression, r.peakExchange))
                 print(String(format: "diffusion bench: sim_s=%.1f wall_s=%.3f", r.simulatedSeconds, r.wallSeconds))

@@ -68,7 +68,7 @@ public struct LearningExperiment: ExperimentBody {
             records.append(try simulate(regime, model: model, kernel: kernel, context: context, progress: progress))
         }
         progress.finish()
-        return try write(records, model: model, newSpineLifetimeDays: lifetime, into: context.directory)
+        return try write(records, model: model, newSpineLifetimeDays: lifetime, context: context)
     }
 
     /// One regime on the experiment's dendrites (the same seeds for both regimes).

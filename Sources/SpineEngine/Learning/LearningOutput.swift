@@ -80,7 +80,8 @@ extension LearningExperiment {
     }
 
     func write(_ records: [RegimeRecord], model: PopulationModel, newSpineLifetimeDays: Double?,
-               into directory: RunDirectory) throws -> [String] {
+               context: RunContext) throws -> [String] {
+        let directory = context.directory
         let length = Double(population.dendriteCount) * population.dendriteLengthUm
         var densities = CSVTable(header: ["regime", "day", "spine_density_per_um", "task_spine_density_per_um", "new_spine_density_per_um"])
         var newTable = CSVTable(header: ["regime", "spine_id", "dendrite", "birth_day", "death_day", "transient",
@@ -88,7 +89,7 @@ extension LearningExperiment {
         var clusteringTable = CSVTable(header: ["regime", "distance_bin_um", "task_spine_density_near_new", "shuffled_density"])
         var figures: [String: RegimeFigures] = [:]
         let edges = stride(from: 0.0, through: clusteringMaxUm, by: clusteringBinUm).map { $0 }
-        for record in records {
+        for (regimeIndex, record) in records.enumerated() {
             let name = record.regime.rawValue
             let firstDay = imagingDays.first!
             var totals: [Int: Double] = [:], task: [Int: Double] = [:]
@@ -110,7 +111,8 @@ extension LearningExperiment {
                                  s.nearestTaskDistanceUm.map { .real($0) } ?? .text(""),
                                  s.nearestTaskEnlarged.map { .text($0 ? "true" : "false") } ?? .text("")])
             }
-            let stream = RandomStream(seed: StreamSeeds.splitMix64(UInt64(records.firstIndex { $0.regime == record.regime }!)) ^ 0x5EED)
+            let stream = RandomStream(type: context.generator, seeds: context.seeds,
+                                      purpose: LearningExperiment.clusteringPurpose, index: regimeIndex)
             let (observed, shuffled) = stream.withHandle { clustering(spines, edges: edges, random: $0) }
             for k in 0..<(edges.count - 1) {
                 clusteringTable.append([.text(name), .real(edges[k]), .real(observed[k]), .real(shuffled[k])])

@@ -149,13 +149,6 @@ public final class DendriticCalcium {
         leftCell.deallocate(); rightWeight.deallocate(); coupling.deallocate(); alpha.deallocate(); q.deallocate()
     }
 
-    /// The shaft calcium at spine i's position, u(x_i).
-    @inlinable public func shaftAtSpine(_ i: Int) -> Double { shaftAt(left: leftCellOf(i), weight: rightWeightOf(i)) }
-
-    @usableFromInline func leftCellOf(_ i: Int) -> Int { leftCell[i] }
-    @usableFromInline func rightWeightOf(_ i: Int) -> Double { rightWeight[i] }
-    @usableFromInline func shaftAt(left k: Int, weight f: Double) -> Double { (1 - f) * shaft[k] + f * shaft[k + 1] }
-
     /// Cell width actually used (the length divided into whole cells).
     public func cellWidth(lengthUm: Double) -> Double { lengthUm / Double(cellCount) }
 

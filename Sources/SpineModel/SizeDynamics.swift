@@ -12,6 +12,14 @@ import GSL
 /// m(ρ) at stationarity. Its transition over any Δt is exact:
 /// s(t+Δt) ~ N(m + (s − m)e^{−Δt/τ_s}, sd²(1 − e^{−2Δt/τ_s})), so a day can be
 /// one step. With intrinsic noise off, s relaxes deterministically to m(ρ).
+///
+/// **Structural expression time** (optional, `expressionDays`): the form
+/// above makes the structural expression of LTP as slow as the intrinsic
+/// relaxation τ_s (days), whereas sLTP is expressed within minutes to hours
+/// (Matsuzaki 2004). With τ_e set, s = z + Δm·e: z is the intrinsic OU
+/// around m₀ (τ_s, σ_s) and e, the expressed efficacy, follows ρ as
+/// de/dt = (ρ − e)/τ_e. For τ_e = τ_s this is exactly the form above (for ρ
+/// constant over a step), so it generalises MODEL.md §3 and does not change it.
 public struct LogSizeOU: Sendable, Equatable {
     /// m₀, target log-volume of a depressed spine (ln µm³).
     public var baselineLogVolume: Double
@@ -23,14 +31,18 @@ public struct LogSizeOU: Sendable, Equatable {
     public var stationarySD: Double
     /// Whether the intrinsic (activity-independent) noise is on.
     public var intrinsicNoise: Bool
+    /// τ_e (days), the structural expression time of ρ; nil: expression
+    /// through the OU relaxation itself (MODEL.md §3 as written).
+    public var expressionDays: Double?
 
     public init(baselineLogVolume: Double = -3.0, potentiationLogShift: Double = 0.7, relaxationDays: Double = 7,
-                stationarySD: Double = 0.87, intrinsicNoise: Bool = true) {
+                stationarySD: Double = 0.87, intrinsicNoise: Bool = true, expressionDays: Double? = nil) {
         self.baselineLogVolume = baselineLogVolume
         self.potentiationLogShift = potentiationLogShift
         self.relaxationDays = relaxationDays
         self.stationarySD = stationarySD
         self.intrinsicNoise = intrinsicNoise
+        self.expressionDays = expressionDays
     }
 
     /// m(ρ), the target log-volume.
@@ -41,6 +53,13 @@ public struct LogSizeOU: Sendable, Equatable {
 
     /// The spread of s around m(ρ) at stationarity (0 without noise).
     public var effectiveStationarySD: Double { intrinsicNoise ? stationarySD : 0 }
+
+    /// e after `days` of de/dt = (ρ − e)/τ_e with ρ constant (exact); ρ
+    /// itself without a separate expression time.
+    @inlinable public func expressed(_ e: Double, toward rho: Double, days: Double) -> Double {
+        guard let tau = expressionDays else { return rho }
+        return rho + (e - rho) * exp(-days / tau)
+    }
 
     /// The exact transition over `days`: s' = m + (s − m)·decay + sd·ξ.
     public func transition(days: Double) -> (decay: Double, sd: Double) {

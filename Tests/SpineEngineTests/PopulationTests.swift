@@ -50,6 +50,33 @@ struct PopulationTests {
         }
     }
 
+    /// s = z + Δm·e with τ_e = τ_s is algebraically the plain OU toward
+    /// m(ρ): with the same draws the two must agree to rounding, noise on.
+    /// With τ_e = 2 h and noise off, a spine potentiated at its depressed
+    /// target must sit at m₀ + Δm(1 − e^{−Δt/τ_e}) after Δt (MODEL.md §3).
+    @Test("a separate structural expression time generalises the OU form and expresses potentiation within hours")
+    func structuralExpression() throws {
+        func advanced(_ size: LogSizeOU, days: Double) throws -> [Double] {
+            let kernel = try HomeCageKernel(model: populationModel(size: size, turnover: TurnoverRules(minimumVolume: 1e-9)),
+                                            fluctuationBins: noFluctuationBins)
+            let dendrite = uniformDendrite(count: 2000, logVolume: size.baselineLogVolume, efficacy: 0, seed: 7)
+            for i in 0..<dendrite.table.count where i % 2 == 0 { dendrite.table.efficacy[i] = 1 }
+            _ = try kernel.advance(dendrite, from: 0, days: days, wholeDay: false)
+            return logVolumes(dendrite)
+        }
+        let plain = LogSizeOU(relaxationDays: 28)
+        var same = plain
+        same.expressionDays = plain.relaxationDays
+        for (a, b) in zip(try advanced(plain, days: 3), try advanced(same, days: 3)) {
+            #expect(abs(a - b) < 1e-12)
+        }
+        let fast = LogSizeOU(relaxationDays: 28, intrinsicNoise: false, expressionDays: 2.0 / 24)
+        let s = try advanced(fast, days: 0.5)
+        let expected = fast.baselineLogVolume + fast.potentiationLogShift * (1 - exp(-0.5 / fast.expressionDays!))
+        #expect(abs(s[0] - expected) < 1e-12)
+        #expect(abs(s[1] - fast.baselineLogVolume) < 1e-12)
+    }
+
     /// Kesten steps from a point for 10 relaxation times must reach the
     /// stationary law: Kolmogorov–Smirnov against the sampler's CDF, with the
     /// critical value 1.95/√n (α = 0.001).

@@ -149,7 +149,8 @@ public struct HomeCageKernel: Sendable {
             table.efficacy[i] = rho
             table.weight[i] = weight.relaxed(table.weight[i], efficacy: rho, remaining: weightRemaining)
             let s0 = table.logVolume[i]
-            var (s1, cause) = stepper.step(from: s0, efficacy: rho, random: random)
+            var (s1, e1, cause) = stepper.step(from: s0, efficacy: rho, expressed: table.expressedEfficacy[i], random: random)
+            table.expressedEfficacy[i] = e1
             if cause == nil && hazardOn && random.uniform() >= turnover.hazardSurvival(from: s0, to: s1, days: dt) {
                 cause = .hazard
             }
@@ -199,7 +200,7 @@ public struct HomeCageKernel: Sendable {
             var flags: UInt8 = isBaseline || newSpines.probationDays == nil ? 0 : SpineFlag.probation
             if newSpines.taskFraction > 0 && random.uniform() < newSpines.taskFraction { flags |= SpineFlag.taskRelated }
             let remaining = SizeStepper(kernel: self, days: t1 - bornAt)
-            var (s1, cause) = remaining.step(from: newLogVolume, efficacy: 0, random: random)
+            var (s1, _, cause) = remaining.step(from: newLogVolume, efficacy: 0, expressed: 0, random: random)
             if cause == nil && hazardOn && random.uniform() >= turnover.hazardSurvival(from: newLogVolume, to: s1, days: t1 - bornAt) {
                 cause = .hazard
             }
@@ -222,7 +223,11 @@ public struct HomeCageKernel: Sendable {
 
 /// One size step of a fixed length for any spine: the exact OU transition
 /// with the bridge-corrected v_min test, or Kesten substeps / a stationary
-/// draw with v_min tested at the end of every substep.
+/// draw with v_min tested at the end of every substep. With a structural
+/// expression time τ_e, the OU part moves z = s − Δm·e and e relaxes to ρ
+/// exactly; the crossing of s = b is then z's crossing of the moving level
+/// b − Δm·e, whose end distances are again s₀ − b and s₁ − b (the boundary
+/// linearised over the step, as before).
 struct SizeStepper {
     let kernel: HomeCageKernel
     let days: Double
@@ -232,6 +237,8 @@ struct SizeStepper {
     let stepVariance: Double
     let noise: Bool
     let eliminationLogVolume: Double
+    /// e^{−Δt/τ_e}, nil without a separate expression time.
+    let expressionDecay: Double?
 
     init(kernel: HomeCageKernel, days: Double) {
         self.kernel = kernel
@@ -243,39 +250,49 @@ struct SizeStepper {
         stepVariance = TurnoverRules.bridgeVariance(stationarySD: size.effectiveStationarySD, relaxationDays: size.relaxationDays, days: days)
         noise = size.intrinsicNoise && sd > 0
         eliminationLogVolume = kernel.model.turnover.eliminationLogVolume
+        expressionDecay = size.expressionDays.map { exp(-days / $0) }
     }
 
-    /// The new log-volume, and the cause if the spine was eliminated.
+    /// The new log-volume and expressed efficacy e, and the cause if the
+    /// spine was eliminated.
     @inline(__always)
-    func step(from s0: Double, efficacy rho: Double, random: RandomHandle) -> (Double, TurnoverCause?) {
+    func step(from s0: Double, efficacy rho: Double, expressed e0: Double, random: RandomHandle) -> (Double, Double, TurnoverCause?) {
         let b = eliminationLogVolume
+        let e1 = expressionDecay.map { rho + (e0 - rho) * $0 } ?? rho
         switch kernel.model.sizeForm {
         case .ou:
-            let m = kernel.model.size.target(efficacy: rho)
-            var s1 = m + (s0 - m) * decay
+            let size = kernel.model.size
+            var s1: Double
+            if expressionDecay == nil {
+                let m = size.target(efficacy: rho)
+                s1 = m + (s0 - m) * decay
+            } else {
+                let m = size.baselineLogVolume, z0 = s0 - size.potentiationLogShift * e0
+                s1 = m + (z0 - m) * decay + size.potentiationLogShift * e1
+            }
             if noise { s1 += sd * random.gaussian() }
-            if s1 <= b { return (s1, .belowMinimumVolume) }
+            if s1 <= b { return (s1, e1, .belowMinimumVolume) }
             if noise {
                 let p = TurnoverRules.bridgeCrossingProbability(from: s0, to: s1, level: b, bridgeVariance: stepVariance)
-                if p > 0 && random.uniform() < p { return (s1, .belowMinimumVolume) }
+                if p > 0 && random.uniform() < p { return (s1, e1, .belowMinimumVolume) }
             }
-            return (s1, nil)
+            return (s1, e1, nil)
         case .kesten:
             let seconds = days * HomeCageKernel.secondsPerDay
-            let process = HomeCageKernel.kesten(kernel.model, efficacy: rho)
+            let process = HomeCageKernel.kesten(kernel.model, efficacy: e1)
             let vMin = kernel.model.turnover.minimumVolume
             if process.forgetsStart(seconds: seconds), let samplers = kernel.kestenSamplers {
-                let v = (rho < 0.5 ? samplers.depressed : samplers.potentiated).quantile(random.uniformPositive())
-                return v < vMin ? (v > 0 ? log(v) : b, .belowMinimumVolume) : (log(v), nil)
+                let v = (e1 < 0.5 ? samplers.depressed : samplers.potentiated).quantile(random.uniformPositive())
+                return v < vMin ? (v > 0 ? log(v) : b, e1, .belowMinimumVolume) : (log(v), e1, nil)
             }
             let substeps = max(1, Int((seconds / process.substepSeconds).rounded(.up)))
             let h = seconds / Double(substeps)
             var v = exp(s0)
             for _ in 0..<substeps {
                 v = process.substep(v, seconds: h, xi: random.gaussian())
-                if v < vMin { return (v > 0 ? log(v) : b, .belowMinimumVolume) }
+                if v < vMin { return (v > 0 ? log(v) : b, e1, .belowMinimumVolume) }
             }
-            return (log(v), nil)
+            return (log(v), e1, nil)
         }
     }
 }

@@ -119,6 +119,9 @@ public struct PopulationConfig: Sendable {
         size.potentiationLogShift = try section.double("potentiation_log_shift", in: -5...5, default: size.potentiationLogShift)
         size.relaxationDays = try section.positiveDouble("relaxation_days", upTo: 3650, default: size.relaxationDays, unit: "days")
         size.stationarySD = try section.positiveDouble("stationary_sd", upTo: 5, default: size.stationarySD)
+        if section.contains("expression_hours") {
+            size.expressionDays = try section.positiveDouble("expression_hours", upTo: 24 * 3650, default: 1, unit: "hours") / 24
+        } else { _ = section.value("expression_hours") }
         if let k = try section.mapping("kesten") {
             kesten.muEpsilon = try k.double("mu_epsilon_per_s", in: -100...(-1e-12), default: kesten.muEpsilon, unit: "1/s")
             kesten.muEta = try k.positiveDouble("mu_eta_um3_per_s", upTo: 100, default: kesten.muEta, unit: "µm³/s")
@@ -287,14 +290,15 @@ extension PopulationConfig {
             "plasticity": .map([("preset", .text(plasticity.preset))] + PopulationConfig.parameterPairs(plasticity.parameters)),
             "initial_population": ["density_per_um": .number(initialDensityPerUm),
                                    "fraction_potentiated": .number(initialFractionPotentiated), "sizes": sizes],
-            "size_dynamics": [
-                "form": .text(sizeForm.rawValue), "intrinsic_noise": .flag(size.intrinsicNoise),
-                "baseline_log_volume": .number(size.baselineLogVolume), "potentiation_log_shift": .number(size.potentiationLogShift),
-                "relaxation_days": .number(size.relaxationDays), "stationary_sd": .number(size.stationarySD),
-                "kesten": ["mu_epsilon_per_s": .number(kesten.muEpsilon), "mu_eta_um3_per_s": .number(kesten.muEta),
-                           "sigma_epsilon_sq_per_s": .number(kesten.sigmaEpsilonSquared),
-                           "sigma_eta_sq_um6_per_s": .number(kesten.sigmaEtaSquared), "substep_s": .number(kesten.substepSeconds)],
-            ],
+            "size_dynamics": .map([
+                ("form", .text(sizeForm.rawValue)), ("intrinsic_noise", .flag(size.intrinsicNoise)),
+                ("baseline_log_volume", .number(size.baselineLogVolume)), ("potentiation_log_shift", .number(size.potentiationLogShift)),
+                ("relaxation_days", .number(size.relaxationDays)), ("stationary_sd", .number(size.stationarySD)),
+            ] + (size.expressionDays.map { [("expression_hours", ConfigTree.number($0 * 24))] as [(String, ConfigTree)] } ?? []) + [
+                ("kesten", ["mu_epsilon_per_s": .number(kesten.muEpsilon), "mu_eta_um3_per_s": .number(kesten.muEta),
+                            "sigma_epsilon_sq_per_s": .number(kesten.sigmaEpsilonSquared),
+                            "sigma_eta_sq_um6_per_s": .number(kesten.sigmaEtaSquared), "substep_s": .number(kesten.substepSeconds)]),
+            ]),
             "functional_weight": ["potentiated_over_depressed": .number(weight.potentiatedOverDepressed),
                                   "tau_change_s": .number(weight.tauChangeSeconds)],
             "turnover": [

@@ -39,8 +39,10 @@ public struct SpineTable {
 
     /// x (µm from the dendrite's start).
     public private(set) var position: UnsafeMutablePointer<Double>
-    /// Spine calcium c (dimensionless, GB units).
-    public private(set) var calcium: UnsafeMutablePointer<Double>
+    /// e, the efficacy as expressed in the spine's structure: it follows ρ
+    /// with the structural expression time (MODEL.md §3; equal to ρ's value
+    /// when structure expresses ρ through the OU relaxation itself).
+    public private(set) var expressedEfficacy: UnsafeMutablePointer<Double>
     /// Efficacy ρ.
     public private(set) var efficacy: UnsafeMutablePointer<Double>
     /// Functional weight w (units of the depressed weight).
@@ -67,7 +69,7 @@ public struct SpineTable {
 
     public init(capacity: Int) {
         let c = max(capacity, 4)
-        position = .allocate(capacity: c); calcium = .allocate(capacity: c); efficacy = .allocate(capacity: c)
+        position = .allocate(capacity: c); expressedEfficacy = .allocate(capacity: c); efficacy = .allocate(capacity: c)
         weight = .allocate(capacity: c); logVolume = .allocate(capacity: c); baselineLogVolume = .allocate(capacity: c)
         previousDayLogVolume = .allocate(capacity: c); birthDay = .allocate(capacity: c)
         serial = .allocate(capacity: c); origin = .allocate(capacity: c); flags = .allocate(capacity: c)
@@ -77,7 +79,7 @@ public struct SpineTable {
 
     /// Frees the buffers (the table is owned by one `Dendrite`).
     public func deallocate() {
-        position.deallocate(); calcium.deallocate(); efficacy.deallocate(); weight.deallocate()
+        position.deallocate(); expressedEfficacy.deallocate(); efficacy.deallocate(); weight.deallocate()
         logVolume.deallocate(); baselineLogVolume.deallocate(); previousDayLogVolume.deallocate()
         birthDay.deallocate(); serial.deallocate(); origin.deallocate(); flags.deallocate(); cohorts.deallocate()
     }
@@ -89,7 +91,7 @@ public struct SpineTable {
                                 birthDay day: Double, serial id: UInt32, origin: SpineOrigin, flags f: UInt8 = 0) {
         if count == capacity { grow(to: capacity + capacity / 2 + 4) }
         let i = count
-        position[i] = x; calcium[i] = 0; efficacy[i] = rho; weight[i] = w
+        position[i] = x; expressedEfficacy[i] = rho; efficacy[i] = rho; weight[i] = w
         logVolume[i] = s; baselineLogVolume[i] = s; previousDayLogVolume[i] = .nan
         birthDay[i] = day; serial[i] = id; self.origin[i] = origin.rawValue; flags[i] = f; cohorts[i] = 0
         count += 1
@@ -99,7 +101,7 @@ public struct SpineTable {
     public mutating func remove(at i: Int) {
         let last = count - 1
         if i != last {
-            position[i] = position[last]; calcium[i] = calcium[last]; efficacy[i] = efficacy[last]
+            position[i] = position[last]; expressedEfficacy[i] = expressedEfficacy[last]; efficacy[i] = efficacy[last]
             weight[i] = weight[last]; logVolume[i] = logVolume[last]; baselineLogVolume[i] = baselineLogVolume[last]
             previousDayLogVolume[i] = previousDayLogVolume[last]; birthDay[i] = birthDay[last]
             serial[i] = serial[last]; origin[i] = origin[last]; flags[i] = flags[last]; cohorts[i] = cohorts[last]
@@ -114,7 +116,7 @@ public struct SpineTable {
             old.deallocate()
             return new
         }
-        position = moved(position); calcium = moved(calcium); efficacy = moved(efficacy); weight = moved(weight)
+        position = moved(position); expressedEfficacy = moved(expressedEfficacy); efficacy = moved(efficacy); weight = moved(weight)
         logVolume = moved(logVolume); baselineLogVolume = moved(baselineLogVolume)
         previousDayLogVolume = moved(previousDayLogVolume); birthDay = moved(birthDay)
         serial = moved(serial); origin = moved(origin); flags = moved(flags); cohorts = moved(cohorts)
@@ -129,7 +131,7 @@ public struct SpineTable {
         func put<T>(_ column: UnsafeMutablePointer<T>) {
             data.append(UnsafeBufferPointer(start: column, count: count))
         }
-        put(position); put(calcium); put(efficacy); put(weight); put(logVolume); put(baselineLogVolume)
+        put(position); put(expressedEfficacy); put(efficacy); put(weight); put(logVolume); put(baselineLogVolume)
         put(previousDayLogVolume); put(birthDay); put(serial); put(origin); put(flags); put(cohorts)
         return data
     }
@@ -147,7 +149,7 @@ public struct SpineTable {
                 UnsafeMutableRawPointer(column).copyMemory(from: raw.baseAddress! + offset, byteCount: bytes)
                 offset += bytes
             }
-            get(table.position); get(table.calcium); get(table.efficacy); get(table.weight); get(table.logVolume)
+            get(table.position); get(table.expressedEfficacy); get(table.efficacy); get(table.weight); get(table.logVolume)
             get(table.baselineLogVolume); get(table.previousDayLogVolume); get(table.birthDay); get(table.serial)
             get(table.origin); get(table.flags); get(table.cohorts)
         }

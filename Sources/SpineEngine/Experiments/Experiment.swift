@@ -8,6 +8,7 @@ public enum ExperimentKind: String, CaseIterable, Sendable, Codable {
     case population
     case heterosynaptic
     case learningVsNoTask = "learning-vs-notask"
+    case memoryStability = "memory-stability"
 }
 
 /// What every experiment needs to run: where to write, the run's seeds and
@@ -77,6 +78,8 @@ public struct Experiment: Encodable, Sendable {
             body = try HeterosynapticExperiment.read(root)
         case .learningVsNoTask:
             body = try LearningExperiment.read(root)
+        case .memoryStability:
+            body = try MemoryStabilityExperiment.read(root)
         }
         try root.finish()
         return Experiment(kind: kind, description: description, seed: seed,

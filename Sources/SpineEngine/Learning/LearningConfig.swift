@@ -3,8 +3,54 @@ import SpineModel
 /// Reading and writing the `learning-vs-notask` experiment's configuration.
 extension LearningExperiment {
     static func read(_ root: ConfigMapping) throws -> LearningExperiment {
-        let (count, length) = try PopulationConfig.readDendrites(root)
         let days = try root.int("days", in: 1...3650, default: 16)
+        var experiment = try readTraining(root, days: days)
+        var imaging: (early: [Int], middle: [Int], late: [Int]) = ([1, 2, 3], [8], [13, 14, 15, 16])
+        if let section = try root.mapping("imaging_days") {
+            for key in ["early", "middle", "late"] where section.contains(key) {
+                let list = try section.wholeDays(key, in: 1...days)
+                switch key {
+                case "early": imaging.early = list
+                case "middle": imaging.middle = list
+                default: imaging.late = list
+                }
+            }
+            _ = section.value("early"); _ = section.value("middle"); _ = section.value("late")
+            try section.finish()
+        }
+        guard (imaging.early + imaging.middle + imaging.late).allSatisfy({ $0 <= days }), !imaging.early.isEmpty, !imaging.late.isEmpty else {
+            throw root.error("imaging_days", root.value("imaging_days"), "every imaging day must lie in 1…\(days), with early and late days given")
+        }
+        var merge = experiment.eventMergeMs, percentile = experiment.movementPercentile, shuffles = experiment.movementShuffles
+        var clusteringShuffles = experiment.clusteringShuffles, bin = experiment.clusteringBinUm
+        var maxDistance = experiment.clusteringMaxUm, enrichment = experiment.enrichmentDistanceUm
+        if let section = try root.mapping("analysis") {
+            merge = try section.double("event_merge_ms", in: 0...10_000, default: merge, unit: "ms")
+            percentile = try section.double("movement_percentile", in: 50...99.99, default: percentile)
+            shuffles = try section.int("movement_shuffles", in: 100...1_000_000, default: shuffles)
+            clusteringShuffles = try section.int("clustering_shuffles", in: 1000...1_000_000, default: clusteringShuffles)
+            bin = try section.positiveDouble("clustering_bin_um", upTo: 1000, default: bin, unit: "µm")
+            maxDistance = try section.positiveDouble("clustering_max_um", upTo: 10_000, default: maxDistance, unit: "µm")
+            enrichment = try section.positiveDouble("enrichment_distance_um", upTo: 10_000, default: enrichment, unit: "µm")
+            try section.finish()
+        }
+        experiment.imaging = imaging
+        experiment.eventMergeMs = merge
+        experiment.movementPercentile = percentile
+        experiment.movementShuffles = shuffles
+        experiment.clusteringShuffles = clusteringShuffles
+        experiment.clusteringBinUm = bin
+        experiment.clusteringMaxUm = maxDistance
+        experiment.enrichmentDistanceUm = enrichment
+        return experiment
+    }
+
+    /// The sections shared with every experiment that trains dendrites in
+    /// daily sessions: dendrites, plasticity, diffusion, sizes, turnover,
+    /// initial population, session and activity-guided spinogenesis (with
+    /// the learning experiment's analysis defaults and no imaging days).
+    static func readTraining(_ root: ConfigMapping, days: Int) throws -> LearningExperiment {
+        let (count, length) = try PopulationConfig.readDendrites(root)
         let plasticity = try PlasticityConfig.read(root.mapping("plasticity"))
         let diffusion = try DiffusionParameters.read(root.mapping("diffusion"))
         let (form, size, kesten) = try PopulationConfig.readSizeDynamics(root.mapping("size_dynamics"))
@@ -49,45 +95,17 @@ extension LearningExperiment {
             g.coactivityDistanceUm = try section.positiveDouble("coactivity_distance_um", upTo: 10_000, default: g.coactivityDistanceUm, unit: "µm")
             try section.finish()
         }
-        var imaging: (early: [Int], middle: [Int], late: [Int]) = ([1, 2, 3], [8], [13, 14, 15, 16])
-        if let section = try root.mapping("imaging_days") {
-            for key in ["early", "middle", "late"] where section.contains(key) {
-                let list = try section.wholeDays(key, in: 1...days)
-                switch key {
-                case "early": imaging.early = list
-                case "middle": imaging.middle = list
-                default: imaging.late = list
-                }
-            }
-            _ = section.value("early"); _ = section.value("middle"); _ = section.value("late")
-            try section.finish()
-        }
-        guard (imaging.early + imaging.middle + imaging.late).allSatisfy({ $0 <= days }), !imaging.early.isEmpty, !imaging.late.isEmpty else {
-            throw root.error("imaging_days", root.value("imaging_days"), "every imaging day must lie in 1…\(days), with early and late days given")
-        }
-        var merge = 50.0, percentile = 97.5, shuffles = 1000, clusteringShuffles = 1000, bin = 5.0, maxDistance = 30.0, enrichment = 10.0
-        if let section = try root.mapping("analysis") {
-            merge = try section.double("event_merge_ms", in: 0...10_000, default: merge, unit: "ms")
-            percentile = try section.double("movement_percentile", in: 50...99.99, default: percentile)
-            shuffles = try section.int("movement_shuffles", in: 100...1_000_000, default: shuffles)
-            clusteringShuffles = try section.int("clustering_shuffles", in: 1000...1_000_000, default: clusteringShuffles)
-            bin = try section.positiveDouble("clustering_bin_um", upTo: 1000, default: bin, unit: "µm")
-            maxDistance = try section.positiveDouble("clustering_max_um", upTo: 10_000, default: maxDistance, unit: "µm")
-            enrichment = try section.positiveDouble("enrichment_distance_um", upTo: 10_000, default: enrichment, unit: "µm")
-            try section.finish()
-        }
-        return LearningExperiment(population: population, diffusion: diffusion, session: s, guided: g, imaging: imaging,
-                                  eventMergeMs: merge, movementPercentile: percentile, movementShuffles: shuffles,
-                                  clusteringShuffles: clusteringShuffles, clusteringBinUm: bin, clusteringMaxUm: maxDistance,
-                                  enrichmentDistanceUm: enrichment)
+        return LearningExperiment(population: population, diffusion: diffusion, session: s, guided: g, imaging: ([], [], []),
+                                  eventMergeMs: 50, movementPercentile: 97.5, movementShuffles: 1000, clusteringShuffles: 1000,
+                                  clusteringBinUm: 5, clusteringMaxUm: 30, enrichmentDistanceUm: 10)
     }
 
-    public func encode(to encoder: Encoder) throws {
-        guard case let .map(populationSections) = population.tree else { return }
+    /// The training sections of the resolved configuration (see `readTraining`).
+    var trainingSections: [(String, ConfigTree)] {
+        guard case let .map(populationSections) = population.tree else { return [] }
         let shared = Set(["dendrites", "plasticity", "initial_population", "size_dynamics", "functional_weight", "turnover"])
         let s = session, g = guided
-        let tree = ConfigTree.map(populationSections.filter { shared.contains($0.0) } + [
-            ("days", .number(Double(population.durationDays))),
+        return populationSections.filter { shared.contains($0.0) } + [
             ("diffusion", diffusion.tree),
             ("session", ["trials": .number(Double(s.trials)), "trial_s": .number(s.trialSeconds), "movement_s": .number(s.movementSeconds),
                          "ensemble_event_hz": .number(s.ensembleEventHz), "participation": .number(s.participation),
@@ -98,6 +116,12 @@ extension LearningExperiment {
                                  "enlargement_threshold": .number(g.enlargementThreshold), "task_fraction": .number(g.taskFraction),
                                  "probation_days": .number(g.probationDays), "coactivity_window_ms": .number(g.coactivityWindowMs),
                                  "coactivity_threshold": .number(g.coactivityThreshold), "coactivity_distance_um": .number(g.coactivityDistanceUm)]),
+        ]
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        let tree = ConfigTree.map(trainingSections + [
+            ("days", .number(Double(population.durationDays))),
             ("imaging_days", ["early": .numbers(imaging.early), "middle": .numbers(imaging.middle), "late": .numbers(imaging.late)]),
             ("analysis", ["event_merge_ms": .number(eventMergeMs), "movement_percentile": .number(movementPercentile),
                           "movement_shuffles": .number(Double(movementShuffles)), "clustering_shuffles": .number(Double(clusteringShuffles)),

@@ -74,36 +74,15 @@ public struct LearningExperiment: ExperimentBody {
     /// One regime on the experiment's dendrites (the same seeds for both regimes).
     func simulate(_ regime: SessionActivity.Regime, model: PopulationModel, kernel: HomeCageKernel,
                   context: RunContext, progress: ProgressReporter) throws -> RegimeRecord {
-        let body = PopulationExperiment(config: population)
-        let dendrites = body.makeDendrites(context)
-        try body.populate(dendrites, model: model, threads: context.threads)
-        let streams = { (purpose: UInt8) in
-            dendrites.map { RandomStream(type: context.generator, seeds: context.seeds, purpose: purpose, index: $0.index) }
-        }
-        let activity = Partitioned(streams(LearningExperiment.activityPurpose))
-        let analysis = Partitioned(streams(LearningExperiment.analysisPurpose))
-        for (dendrite, axons) in zip(dendrites, streams(LearningExperiment.axonPurpose)) {
-            axons.withHandle { random in
-                for i in 0..<dendrite.table.count where random.uniform() < guided.taskFraction {
-                    dendrite.table.flags[i] |= SpineFlag.taskRelated
-                }
-            }
-        }
+        let training = try Training(regime, experiment: self, model: model, context: context)
         var record = RegimeRecord(regime: regime)
-        record.births = Array(repeating: [:], count: dendrites.count)
-        record.deaths = Array(repeating: [:], count: dendrites.count)
+        record.births = Array(repeating: [:], count: training.dendrites.count)
+        record.deaths = Array(repeating: [:], count: training.dendrites.count)
         let imagingDays = Set(self.imagingDays)
         for day in 1...population.durationDays {
-            let sessions = try parallelMap(count: dendrites.count, threads: context.threads) { index in
-                try runSession(regime, day: day, dendrite: dendrites[index], model: model, activity: activity[index],
-                               analysis: analysis[index], imaging: imagingDays.contains(day))
-            }
+            let (sessions, reports) = try training.day(day, kernel: kernel, imaging: imagingDays.contains(day), threads: context.threads)
             if imagingDays.contains(day) { record.observations[day] = sessions.map { $0.observations ?? [] } }
             record.eligibleSpines += sessions.reduce(0) { $0 + $1.sources.count }
-            let reports = try parallelMap(count: dendrites.count, threads: context.threads) { index in
-                try kernel.advance(dendrites[index], from: Double(day - 1), days: 1, wholeDay: true,
-                                   guided: HomeCageKernel.GuidedBirths(rule: guided, sources: sessions[index].sources))
-            }
             for (index, report) in reports.enumerated() {
                 for event in report.events {
                     if event.isBirth {
@@ -116,6 +95,52 @@ public struct LearningExperiment: ExperimentBody {
             progress.advance()
         }
         return record
+    }
+
+    /// Dendrites living through daily training in one regime: populated, with
+    /// task-related axons assigned, and their activity and analysis streams.
+    struct Training: Sendable {
+        let regime: SessionActivity.Regime
+        let experiment: LearningExperiment
+        let model: PopulationModel
+        let dendrites: [Dendrite]
+        let activity: Partitioned<RandomStream>
+        let analysis: Partitioned<RandomStream>
+
+        init(_ regime: SessionActivity.Regime, experiment: LearningExperiment, model: PopulationModel, context: RunContext) throws {
+            self.regime = regime
+            self.experiment = experiment
+            self.model = model
+            let body = PopulationExperiment(config: experiment.population)
+            dendrites = body.makeDendrites(context)
+            try body.populate(dendrites, model: model, threads: context.threads)
+            let streams = { [dendrites] (purpose: UInt8) in
+                dendrites.map { RandomStream(type: context.generator, seeds: context.seeds, purpose: purpose, index: $0.index) }
+            }
+            activity = Partitioned(streams(LearningExperiment.activityPurpose))
+            analysis = Partitioned(streams(LearningExperiment.analysisPurpose))
+            for (dendrite, axons) in zip(dendrites, streams(LearningExperiment.axonPurpose)) {
+                axons.withHandle { random in
+                    for i in 0..<dendrite.table.count where random.uniform() < experiment.guided.taskFraction {
+                        dendrite.table.flags[i] |= SpineFlag.taskRelated
+                    }
+                }
+            }
+        }
+
+        /// Training day `day` (from 1): the session on every dendrite, then a
+        /// day of home cage with the activity-guided births it calls for.
+        func day(_ day: Int, kernel: HomeCageKernel, imaging: Bool, threads: Int) throws -> ([SessionResult], [DendriteStepReport]) {
+            let sessions = try parallelMap(count: dendrites.count, threads: threads) { [self] index in
+                try experiment.runSession(regime, day: day, dendrite: dendrites[index], model: model, activity: activity[index],
+                                          analysis: analysis[index], imaging: imaging)
+            }
+            let reports = try parallelMap(count: dendrites.count, threads: threads) { [self] index in
+                try kernel.advance(dendrites[index], from: Double(day - 1), days: 1, wholeDay: true,
+                                   guided: HomeCageKernel.GuidedBirths(rule: experiment.guided, sources: sessions[index].sources))
+            }
+            return (sessions, reports)
+        }
     }
 
     struct SessionResult: Sendable {

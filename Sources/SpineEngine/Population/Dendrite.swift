@@ -29,6 +29,17 @@ public final class Dendrite: @unchecked Sendable {
     /// Output identity of a spine: dendrite · 10⁹ + serial (stable, unique in a run).
     public func spineID(serial: UInt32) -> UInt64 { UInt64(index) * 1_000_000_000 + UInt64(serial) }
 
+    /// An independent copy: the same spines, serials and generator state.
+    public func copy() throws -> Dendrite {
+        let random = RandomStream(type: self.random.type, seed: self.random.seed)
+        try random.restore(self.random.savedState())
+        let twin = Dendrite(index: index, lengthUm: lengthUm, expectedSpines: 0, random: random)
+        twin.table.deallocate()
+        twin.table = try SpineTable.decoded(table.encoded(), count: table.count)
+        twin.nextSerial = nextSerial
+        return twin
+    }
+
     public func takeSerial() -> UInt32 {
         defer { nextSerial += 1 }
         return nextSerial

@@ -13,15 +13,16 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # (baseline x86-64), so binaries run on any machine of the architecture.
 RELEASE    := -c release
 
-.PHONY: run test figures bench-kernel bench-population bench-diffusion build release gsl venv clean help
+.PHONY: run test figures bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl venv clean help
 
 help:
-	@echo "make run           build (release) and run the default experiment into Results/"
+	@echo "make run           build (release) and run the default experiment (memory-stability) into Results/"
 	@echo "make test          build and run every test"
 	@echo "make figures       draw the PNG figures of the results in Results/"
 	@echo "make bench-kernel  Swift vs C dense GB kernel, side by side"
 	@echo "make bench-population  1e5 spines, one year of home cage"
 	@echo "make bench-diffusion   100 dendrites with calcium diffusion, 10 simulated minutes"
+	@echo "make bench-memory-stability  the memory-stability experiment at its default size and 10x larger"
 
 gsl:
 	@pkg-config --exists gsl 2>/dev/null || { \
@@ -41,10 +42,11 @@ $(VENV)/.installed: Experiments/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r Experiments/requirements.txt
 	@touch $@
 
-# The default experiment: the DP STDP curve (Graupner & Brunel 2012, Fig. 2).
+# The default experiment: memory stability after learning or no task, with
+# intrinsic size noise on or off (14 days of training, 90 of home cage).
 run: release venv
-	$(SPINESIM) run Experiments/stdp.yaml --out Results/stdp --force
-	$(PYTHON) Experiments/plot_stdp.py Results/stdp
+	$(SPINESIM) run Experiments/memory-stability.yaml --out Results/memory-stability --force
+	$(PYTHON) Experiments/plot_memory.py Results/memory-stability
 
 test: build venv
 	$(SWIFT) test
@@ -55,8 +57,11 @@ test: build venv
 	  $(PYTHON) Experiments/plot_population.py Results/intrinsic --out $$tmp/intrinsic.png && \
 	  $(PYTHON) Experiments/plot_population.py Results/turnover --out $$tmp/turnover.png && \
 	  $(PYTHON) Experiments/plot_heterosynaptic.py Results/heterosynaptic --out $$tmp/heterosynaptic.png && \
+	  $(PYTHON) Experiments/plot_learning.py Results/learning-vs-notask --out $$tmp/learning.png && \
+	  $(PYTHON) Experiments/plot_memory.py Results/memory-stability --out-prefix $$tmp/memory && \
 	  test -s $$tmp/stdp.png && test -s $$tmp/frequency.png && test -s $$tmp/intrinsic.png && \
-	  test -s $$tmp/turnover.png && test -s $$tmp/heterosynaptic.png && rm -rf $$tmp
+	  test -s $$tmp/turnover.png && test -s $$tmp/heterosynaptic.png && test -s $$tmp/learning.png && \
+	  test -s $$tmp/memory-retention.png && test -s $$tmp/memory-sizes.png && test -s $$tmp/memory-raster.png && rm -rf $$tmp
 
 figures: venv
 	$(PYTHON) Experiments/plot_stdp.py Results/stdp
@@ -64,6 +69,8 @@ figures: venv
 	$(PYTHON) Experiments/plot_population.py Results/intrinsic
 	$(PYTHON) Experiments/plot_population.py Results/turnover
 	$(PYTHON) Experiments/plot_heterosynaptic.py Results/heterosynaptic
+	$(PYTHON) Experiments/plot_learning.py Results/learning-vs-notask
+	$(PYTHON) Experiments/plot_memory.py Results/memory-stability
 
 # Dense clock-driven GB kernel: Swift (spinesim bench kernel) against its C
 # reference with the same GSL generator; checksums must agree.
@@ -80,6 +87,10 @@ bench-population: release
 # 100 dendrites × 100 µm at 1.5 spines/µm, Poisson input at 2 Hz, 10 minutes, with diffusion.
 bench-diffusion: release
 	$(SPINESIM) bench diffusion --dendrites 100 --seconds 600
+
+# The memory-stability experiment at its default size (40 dendrites) and 10x larger.
+bench-memory-stability: release
+	$(SPINESIM) bench memory-stability --scales 1 10
 
 clean:
 	rm -rf .build $(BENCH_DIR) $(VENV)

@@ -17,7 +17,7 @@ struct BenchExecution: ParsableArguments {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print their figures (speed, memory).",
-        subcommands: [Kernel.self, Population.self, Diffusion.self]
+        subcommands: [Kernel.self, Population.self, Diffusion.self, MemoryStability.self]
     )
 }
 
@@ -97,6 +97,34 @@ extension Bench {
                 print(String(format: "diffusion: %d dendrites, %d spines, %.1f Hz input, time above θ_d %.3f%%, peak neck-borne calcium %.4f",
                              r.dendrites, r.spines, rateHz, 100 * r.fractionAboveDepression, r.peakExchange))
                 print(String(format: "diffusion bench: sim_s=%.1f wall_s=%.3f", r.simulatedSeconds, r.wallSeconds))
+            }
+        }
+    }
+}
+
+extension Bench {
+    struct MemoryStability: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "memory-stability",
+            abstract: "The memory-stability experiment (training and home cage, four conditions) at its default size and scaled up.",
+            discussion: "One line per scale: 'memory-stability bench: scale=… dendrites=… spines=… wall_s=… days_per_s=… condition_days_per_s=…'."
+        )
+
+        @Option(help: "The memory-stability experiment file.") var experiment = "Experiments/memory-stability.yaml"
+        @Option(parsing: .upToNextOption, help: "Multiples of the file's dendrite count to run.") var scales: [Int] = [1, 10]
+        @OptionGroup var execution: BenchExecution
+
+        func validate() throws {
+            guard !scales.isEmpty, scales.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--scales must be whole numbers of at least 1") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                for scale in scales {
+                    let r = try MemoryStabilityBenchmark.run(experimentPath: experiment, scale: scale, threads: execution.threadCount, seed: execution.seed)
+                    print(String(format: "memory-stability bench: scale=%d dendrites=%d spines=%d threads=%d wall_s=%.1f days_per_s=%.3f condition_days_per_s=%.2f",
+                                 scale, r.dendrites, r.initialSpines, r.threads, r.wallSeconds, r.daysPerSecond, r.conditionDaysPerSecond))
+                }
             }
         }
     }

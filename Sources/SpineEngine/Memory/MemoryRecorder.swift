@@ -73,7 +73,7 @@ struct MemoryRecorder {
         let name = condition.name
         let fractionAlive = learnedTotal > 0 ? Double(alive) / Double(learnedTotal) : .nan
         let fractionPotentiated = learnedTotal > 0 ? Double(potentiated) / Double(learnedTotal) : .nan
-        let correlation = MemoryRecorder.pearson(trainedVolumes, currentVolumes)
+        let correlation = Retention.pearson(trainedVolumes, currentVolumes)
         retention.append([.text(name), .text(condition.regime.rawValue), .text(condition.intrinsicNoise ? "on" : "off"), .integer(day),
                           .real(fractionAlive), .real(fractionPotentiated), .real(correlation)])
         let fit = LogNormalFit(logVolumes: &logVolumes)
@@ -107,30 +107,6 @@ struct MemoryRecorder {
         }
     }
 
-    /// Pearson's correlation coefficient (NaN for fewer than two points or no spread).
-    static func pearson(_ x: [Double], _ y: [Double]) -> Double {
-        let n = Double(x.count)
-        guard x.count > 1 else { return .nan }
-        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
-        var sxy = 0.0, sxx = 0.0, syy = 0.0
-        for (a, b) in zip(x, y) {
-            sxy += (a - mx) * (b - my)
-            sxx += (a - mx) * (a - mx)
-            syy += (b - my) * (b - my)
-        }
-        return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : .nan
-    }
-
-    /// Days until half of the learned spines are gone (linear between
-    /// records), or the last recorded day if that never happens.
-    static func halfLife(_ points: [(day: Int, fraction: Double)]) -> (days: Double, reached: Bool) {
-        for (a, b) in zip(points, points.dropFirst()) where b.fraction <= 0.5 {
-            let t = a.fraction > b.fraction ? (a.fraction - 0.5) / (a.fraction - b.fraction) : 1
-            return (Double(a.day) + t * Double(b.day - a.day), true)
-        }
-        return (Double(points.last?.day ?? 0), false)
-    }
-
     func write(to directory: RunDirectory) throws -> [String] {
         try directory.write("retention.csv", table: retention)
         try directory.write("size_fit.csv", table: sizeFit)
@@ -140,7 +116,7 @@ struct MemoryRecorder {
         var summary: [String: Double] = [:]
         var reached: [String: Bool] = [:]
         for (name, points) in survival {
-            let (days, isReached) = MemoryRecorder.halfLife(points)
+            let (days, isReached) = Retention.halfLife(points)
             summary["half_life_days_\(name)"] = days
             reached["half_life_reached_\(name)"] = isReached
             summary["learned_spines_\(name)"] = Double(learnedCounts[name] ?? 0)
@@ -177,4 +153,32 @@ struct MemorySummary: Encodable {
         for (key, value) in values { try c.encode(value, forKey: Key(stringValue: key)) }
         for (key, value) in flags { try c.encode(value, forKey: Key(stringValue: key)) }
     }
+}
+
+/// The retention measures of MODEL.md §6.
+public enum Retention {
+    /// Pearson's correlation coefficient (NaN for fewer than two points or no spread).
+    public static func pearson(_ x: [Double], _ y: [Double]) -> Double {
+        let n = Double(x.count)
+        guard x.count > 1 else { return .nan }
+        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        for (a, b) in zip(x, y) {
+            sxy += (a - mx) * (b - my)
+            sxx += (a - mx) * (a - mx)
+            syy += (b - my) * (b - my)
+        }
+        return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : .nan
+    }
+
+    /// Days until half of the learned spines are gone (linear between
+    /// records), or the last recorded day if that never happens.
+    public static func halfLife(_ points: [(day: Int, fraction: Double)]) -> (days: Double, reached: Bool) {
+        for (a, b) in zip(points, points.dropFirst()) where b.fraction <= 0.5 {
+            let t = a.fraction > b.fraction ? (a.fraction - 0.5) / (a.fraction - b.fraction) : 1
+            return (Double(a.day) + t * Double(b.day - a.day), true)
+        }
+        return (Double(points.last?.day ?? 0), false)
+    }
+
 }

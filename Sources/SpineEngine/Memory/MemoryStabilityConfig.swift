@@ -7,7 +7,6 @@ import SpineModel
 extension MemoryStabilityExperiment {
     static func read(_ root: ConfigMapping) throws -> MemoryStabilityExperiment {
         let trainingDays = try root.int("training_days", in: 1...3650, default: 14)
-        let training = try LearningExperiment.readTraining(root, days: trainingDays)
         let homeCageDays = try root.int("home_cage_days", in: 1...36500, default: 90)
         let every = try root.int("record_every_days", in: 1...homeCageDays, default: 2)
         let histogramDays = root.contains("histogram_days")
@@ -17,6 +16,7 @@ extension MemoryStabilityExperiment {
             throw root.error("histogram_days", root.value("histogram_days"),
                              "day \(day) is not a recording day; allowed: multiples of record_every_days (\(every)) or home_cage_days")
         }
+        let training = try LearningExperiment.readTraining(root, days: trainingDays)
         let raster = try root.int("raster_dendrites", in: 0...training.population.dendriteCount, default: min(3, training.population.dendriteCount))
         return MemoryStabilityExperiment(training: training, homeCageDays: homeCageDays, recordEveryDays: every,
                                          histogramDays: Array(Set(histogramDays)).sorted(), rasterDendrites: raster)

@@ -49,9 +49,9 @@ def main():
     ax.legend(fontsize=7)
 
     ax = axes[2]
-    measures = [("new spines\nlearn / no task", summary["new_spine_density_ratio_learning_over_notask"],
+    measures = [("new spines\nL / NT", summary["new_spine_density_ratio_learning_over_notask"],
                  0.039 / 0.020),
-                ("MRS density\nlearn / no task", summary["task_spine_density_learning"] / summary["task_spine_density_notask"],
+                ("MRS density\nL / NT", summary["task_spine_density_learning"] / summary["task_spine_density_notask"],
                  0.34 / 0.21),
                 ("clustering\nlearn", summary["clustering_enrichment_learning"], None),
                 ("clustering\nno task", summary["clustering_enrichment_notask"], None),
@@ -61,7 +61,7 @@ def main():
     ax.bar(x + 0.2, [m[2] if m[2] is not None else 0 for m in measures], 0.4, color="tab:orange", label="Hedrick 2022")
     ax.plot([x[2] - 0.4, x[2] + 0.4], [1.5, 1.5], "k--", lw=0.8)
     ax.plot([x[3] - 0.4, x[3] + 0.4], [1.25, 1.25], "k--", lw=0.8)
-    ax.set_xticks(x, [m[0] for m in measures], fontsize=7)
+    ax.set_xticks(x, [m[0] for m in measures], fontsize=6)
     ax.set_ylabel("ratio (dashed: target bounds)")
     ax.legend(fontsize=7)
     save(figure, args.out or os.path.join(args.run_dir, "learning-vs-notask.png"))

@@ -61,7 +61,8 @@ test: build venv
 	  $(PYTHON) Experiments/plot_memory.py Results/memory-stability --out-prefix $$tmp/memory && \
 	  test -s $$tmp/stdp.png && test -s $$tmp/frequency.png && test -s $$tmp/intrinsic.png && \
 	  test -s $$tmp/turnover.png && test -s $$tmp/heterosynaptic.png && test -s $$tmp/learning.png && \
-	  test -s $$tmp/memory-retention.png && test -s $$tmp/memory-sizes.png && test -s $$tmp/memory-raster.png && rm -rf $$tmp
+	  test -s $$tmp/memory-retention.png && test -s $$tmp/memory-sizes.png && \
+	  { test ! -f Results/memory-stability/raster.csv || test -s $$tmp/memory-raster.png; } && rm -rf $$tmp
 
 figures: venv
 	$(PYTHON) Experiments/plot_stdp.py Results/stdp

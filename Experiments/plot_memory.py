@@ -100,7 +100,11 @@ def main():
     retention, _ = read_run(args.run_dir, "retention.csv")
     retention_figure(retention, f"{prefix}-retention.png")
     sizes_figure(read_table(args.run_dir, "size_histograms.csv"), read_table(args.run_dir, "size_fit.csv"), f"{prefix}-sizes.png")
-    raster_figure(read_table(args.run_dir, "raster.csv"), f"{prefix}-raster.png")
+    # raster.csv (about 8 MB at the default size) is not committed; `make run` writes it.
+    if os.path.exists(os.path.join(args.run_dir, "raster.csv")):
+        raster_figure(read_table(args.run_dir, "raster.csv"), f"{prefix}-raster.png")
+    else:
+        print(f"no {args.run_dir}/raster.csv: raster figure not drawn")
 
 
 if __name__ == "__main__":

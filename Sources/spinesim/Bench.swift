@@ -124,6 +124,7 @@ extension Bench {
                     let r = try MemoryStabilityBenchmark.run(experimentPath: experiment, scale: scale, threads: execution.threadCount, seed: execution.seed)
                     print(String(format: "memory-stability bench: scale=%d dendrites=%d spines=%d threads=%d wall_s=%.1f days_per_s=%.3f condition_days_per_s=%.2f",
                                  scale, r.dendrites, r.initialSpines, r.threads, r.wallSeconds, r.daysPerSecond, r.conditionDaysPerSecond))
+                    fflush(stdout)  // each scale's line as soon as it is measured, also into a file
                 }
             }
         }

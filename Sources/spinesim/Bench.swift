@@ -122,9 +122,10 @@ extension Bench {
             try reportingErrors {
                 for scale in scales {
                     let r = try MemoryStabilityBenchmark.run(experimentPath: experiment, scale: scale, threads: execution.threadCount, seed: execution.seed)
-                    print(String(format: "memory-stability bench: scale=%d dendrites=%d spines=%d threads=%d wall_s=%.1f days_per_s=%.3f condition_days_per_s=%.2f",
-                                 scale, r.dendrites, r.initialSpines, r.threads, r.wallSeconds, r.daysPerSecond, r.conditionDaysPerSecond))
-                    fflush(stdout)  // each scale's line as soon as it is measured, also into a file
+                    let line = String(format: "memory-stability bench: scale=%d dendrites=%d spines=%d threads=%d wall_s=%.1f days_per_s=%.3f condition_days_per_s=%.2f\n",
+                                      scale, r.dendrites, r.initialSpines, r.threads, r.wallSeconds, r.daysPerSecond, r.conditionDaysPerSecond)
+                    // Unbuffered: each scale's line appears as soon as it is measured, also in a file.
+                    FileHandle.standardOutput.write(Data(line.utf8))
                 }
             }
         }

@@ -34,8 +34,12 @@ def main():
     ap.add_argument("--spines", default="1000,10000,100000,1000000")
     ap.add_argument("--day-counts", default="10,30,100,365")
     ap.add_argument("--session-minutes", type=float, default=30)
+    ap.add_argument("--plot-only", action="store_true", help="redraw scaling.png from OUT/scaling.csv")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    if args.plot_only:
+        plot(args.out, rows_from_csv(args.out), args.days)
+        return
     rows = []
 
     def measure(kind, spines, days, threads, cmd):
@@ -66,6 +70,13 @@ def main():
     plot(args.out, rows, args.days)
 
 
+def rows_from_csv(out):
+    """The rows of an existing scaling.csv (to redraw the figure alone)."""
+    with open(os.path.join(out, "scaling.csv")) as f:
+        return [(r["benchmark"], int(r["spines"]), float(r["simulated_days"]), int(r["threads"]), float(r["wall_s"]),
+                 float(r["load_average_1min"])) for r in csv.DictReader(f)]
+
+
 def plot(out, rows, days):
     import matplotlib
     matplotlib.use("Agg")
@@ -74,7 +85,7 @@ def plot(out, rows, days):
     for t, style in ((1, "o-"), (2, "s--")):
         pts = sorted((r[1], r[4]) for r in rows if r[0] == "population" and r[2] == days and r[3] == t)
         a.loglog([p[0] for p in pts], [p[1] for p in pts], style, label="%d thread%s" % (t, "s" if t > 1 else ""))
-        pts = sorted((r[2], r[4]) for r in rows if r[0] == "population" and r[1] == 100000 and r[3] == t)
+        pts = sorted(dict((r[2], r[4]) for r in rows if r[0] == "population" and r[1] == 100000 and r[3] == t).items())
         b.loglog([p[0] for p in pts], [p[1] for p in pts], style, label="%d thread%s" % (t, "s" if t > 1 else ""))
     a.set_xlabel("spines")
     a.set_ylabel("wall time (s)")

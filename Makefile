@@ -13,12 +13,13 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # (baseline x86-64), so binaries run on any machine of the architecture.
 RELEASE    := -c release
 
-.PHONY: run test figures bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl venv clean help
+.PHONY: run test figures bench bench-scaling bench-venv bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl venv clean help
 
 help:
 	@echo "make run           build (release) and run the default experiment (memory-stability) into Results/"
 	@echo "make test          build and run every test"
 	@echo "make figures       draw the PNG figures of the results in Results/"
+	@echo "make bench         SpineSim vs Brian2 (W1 STDP, W2 learning session) and scaling, into Results/bench/"
 	@echo "make bench-kernel  Swift vs C dense GB kernel, side by side"
 	@echo "make bench-population  1e5 spines, one year of home cage"
 	@echo "make bench-diffusion   100 dendrites with calcium diffusion, 10 simulated minutes"
@@ -93,5 +94,24 @@ bench-diffusion: release
 bench-memory-stability: release
 	$(SPINESIM) bench memory-stability --scales 1 10
 
+# SpineSim against Brian2 (benchmarks/brian2/README.md): Brian2 2.9 in its own
+# venv (.venv-bench/, not used by `make test`); its C++ standalone device needs g++.
+BENCH_VENV := .venv-bench
+
+bench-venv: $(BENCH_VENV)/.installed
+
+$(BENCH_VENV)/.installed: benchmarks/brian2/requirements.txt
+	$(PYTHON3) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r benchmarks/brian2/requirements.txt
+	@touch $@
+
+bench: release bench-venv
+	@command -v g++ >/dev/null || { echo "error: Brian2's C++ standalone device needs g++ (apt-get install g++)"; exit 2; }
+	$(BENCH_VENV)/bin/python benchmarks/brian2/bench.py --out Results/bench
+	$(BENCH_VENV)/bin/python benchmarks/brian2/scaling.py --out Results/bench
+
+bench-scaling: release bench-venv
+	$(BENCH_VENV)/bin/python benchmarks/brian2/scaling.py --out Results/bench
+
 clean:
-	rm -rf .build $(BENCH_DIR) $(VENV)
+	rm -rf .build $(BENCH_DIR) $(VENV) $(BENCH_VENV)

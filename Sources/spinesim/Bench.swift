@@ -17,7 +17,7 @@ struct BenchExecution: ParsableArguments {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print their figures (speed, memory).",
-        subcommands: [Kernel.self, Population.self, Diffusion.self, MemoryStability.self]
+        subcommands: [Kernel.self, Population.self, Diffusion.self, MemoryStability.self, Session.self]
     )
 }
 
@@ -127,6 +127,47 @@ extension Bench {
                     // Unbuffered: each scale's line appears as soon as it is measured, also in a file.
                     FileHandle.standardOutput.write(Data(line.utf8))
                 }
+            }
+        }
+    }
+}
+
+extension Bench {
+    struct Session: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One learning session with calcium diffusion, ρ and OU sizes (W2 of the Brian2 comparison).",
+            discussion: """
+                Dendrites of 100 µm at 1.5 spines/µm, DPD preset, the learning regime of \
+                Experiments/learning-vs-notask.yaml (trials of 6 s), sizes by the OU on log size (τ_s = 7 days). \
+                --export DIR writes the session's inputs (spines, spike trains, bAPs) and SpineSim's per-spine \
+                Δρ and final sizes for benchmarks/brian2/w2_session.py. \
+                Last line: 'session bench: sim_s=… wall_s=… spines=…' (wall: the simulation, without export).
+                """
+        )
+
+        @Option(help: "Number of dendrites.") var dendrites = 20
+        @Option(help: "Session length in minutes (trials of 6 s).") var minutes = 30.0
+        @Option(help: "Write inputs and outcome into this directory.") var export: String?
+        @OptionGroup var execution: BenchExecution
+
+        func validate() throws {
+            guard dendrites >= 1 else { throw ValidationError("--dendrites must be at least 1") }
+            guard minutes >= 0.1, minutes.isFinite else { throw ValidationError("--minutes must be at least 0.1 (one trial of 6 s)") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let setup = SessionBenchmark.Setup(dendrites: dendrites, minutes: minutes)
+                let r = try SessionBenchmark.run(setup, threads: execution.threadCount, seed: execution.seed)
+                if let export {
+                    try SessionBenchmark.export(r, setup: setup, seed: execution.seed, threads: execution.threadCount,
+                                                to: URL(fileURLWithPath: export))
+                }
+                let outcomes = r.outcomes.joined()
+                let meanDelta = outcomes.reduce(0) { $0 + $1.deltaEfficacy } / Double(max(r.spines, 1))
+                print(String(format: "session: %d dendrites, %d spines, %d trials, mean Δρ %.5f, %d threads",
+                             dendrites, r.spines, setup.session.trials, meanDelta, execution.threadCount))
+                print(String(format: "session bench: sim_s=%.1f wall_s=%.3f spines=%d", r.simulatedSeconds, r.wallSeconds, r.spines))
             }
         }
     }

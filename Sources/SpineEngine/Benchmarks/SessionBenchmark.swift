@@ -1,0 +1,279 @@
+import Foundation
+import GSL
+import SpineModel
+
+/// `spinesim bench session` (W2 of the Brian2 comparison, benchmarks/brian2):
+/// one learning session on dendrites with spines, through everything a
+/// session changes —
+/// - spine calcium with neck exchange to the dendrite's calcium diffusion
+///   (MODEL.md §1–2, `CalciumWindow`: each spine's own calcium exact, the shaft
+///   on the Crank–Nicolson grid, threshold crossings exact);
+/// - the efficacy ρ (MODEL.md §1, `EfficacyIntegrator`);
+/// - OU log sizes with the ρ-dependent target m(ρ) = m₀ + Δm·ρ (MODEL.md §3,
+///   `LogSizeOU`), advanced by the exact OU transition over chunks of
+///   `chunkMs`, with the target at the chunk's mean ρ (trapezoid): the
+///   error is O((chunk/τ_s)·Δρ²), below 1e-9 for 6 s chunks and τ_s = 7 days.
+///
+/// Inputs (spines, spike trains, bAPs) come from one generator stream per
+/// dendrite, the dynamics' noise from another, both derived from the run
+/// seed: the same seed gives the same bits for any thread count. The inputs
+/// can be exported so that another simulator (Brian2) runs the same session.
+public enum SessionBenchmark {
+    static let inputPurpose: UInt8 = 41, dynamicsPurpose: UInt8 = 42
+
+    /// What one benchmark session simulates.
+    public struct Setup: Sendable {
+        public var dendrites: Int
+        public var lengthUm: Double
+        /// Spines per µm (the count per dendrite is round(density·length)).
+        public var densityPerUm: Double
+        /// Probability that a spine starts potentiated (ρ = 1, else 0).
+        public var fractionPotentiated: Double
+        /// Probability that a spine's axon is task-related.
+        public var taskFraction: Double
+        public var session: SessionActivity
+        public var plasticity: PlasticityParameters
+        public var diffusion: DiffusionParameters
+        public var size: LogSizeOU
+        /// Length of the OU chunks (ms).
+        public var chunkMs: Double
+
+        /// The W2 defaults: DPD (the learning experiment's preset), the learning
+        /// regime of Experiments/learning-vs-notask.yaml with `minutes`·10 trials
+        /// of 6 s, diffusion and sizes at their MODEL.md defaults (τ_s = 7 days).
+        public init(dendrites: Int = 20, minutes: Double = 30) {
+            self.dendrites = dendrites
+            lengthUm = 100
+            densityPerUm = 1.5
+            fractionPotentiated = 0.2857
+            taskFraction = 0.3
+            session = SessionActivity(trials: max(1, Int((minutes * 60 / 6).rounded())), trialSeconds: 6)
+            plasticity = PlasticityPreset.dpd.parameters
+            diffusion = DiffusionParameters()
+            size = LogSizeOU()
+            chunkMs = 6000
+        }
+
+        public var spinesPerDendrite: Int { Int((densityPerUm * lengthUm).rounded()) }
+    }
+
+    /// One dendrite's spines and activity (times in ms from the session's start).
+    public struct DendriteInputs: Sendable {
+        public var positionsUm: [Double]
+        public var volumesUm3: [Double]
+        public var initialEfficacy: [Double]
+        public var taskRelated: [Bool]
+        public var presynapticSpikesMs: [[Double]]
+        public var backpropagatingMs: [Double]
+    }
+
+    /// One spine at the end of the session.
+    public struct SpineOutcome: Sendable, Equatable {
+        public var initialEfficacy: Double
+        public var efficacy: Double
+        public var initialLogVolume: Double
+        public var logVolume: Double
+        public var deltaEfficacy: Double { efficacy - initialEfficacy }
+    }
+
+    public struct Result: Sendable {
+        public var inputs: [DendriteInputs]
+        public var outcomes: [[SpineOutcome]]
+        /// Wall time of the simulation (inputs drawn and the session run; no files).
+        public var wallSeconds: Double
+        public var simulatedSeconds: Double
+        public var spines: Int { outcomes.reduce(0) { $0 + $1.count } }
+    }
+
+    /// Draws dendrite `index`'s spines (uniform positions, ρ₀ ∈ {0, 1}, log
+    /// sizes from the OU's stationary law around m(ρ₀)) and its session's activity.
+    public static func inputs(_ setup: Setup, dendrite index: Int, seeds: StreamSeeds) -> DendriteInputs {
+        RandomStream(seeds: seeds, purpose: inputPurpose, index: index).withHandle { random in
+            let n = setup.spinesPerDendrite
+            let positions = (0..<n).map { _ in random.uniform() * setup.lengthUm }.sorted()
+            let rho = (0..<n).map { _ in random.uniform() < setup.fractionPotentiated ? 1.0 : 0.0 }
+            let volumes = rho.map { exp(setup.size.target(efficacy: $0) + setup.size.effectiveStationarySD * random.gaussian()) }
+            let task = (0..<n).map { _ in random.uniform() < setup.taskFraction }
+            let timeline = setup.session.timeline(regime: .learning, random: random)
+            let spikes = task.map { setup.session.axonSpikes(taskRelated: $0, timeline: timeline, random: random) }
+            return DendriteInputs(positionsUm: positions, volumesUm3: volumes, initialEfficacy: rho, taskRelated: task,
+                                  presynapticSpikesMs: spikes, backpropagatingMs: timeline.backpropagatingMs)
+        }
+    }
+
+    /// The session on one dendrite: calcium and diffusion, then per spine ρ
+    /// through its gating segments chunk by chunk, each chunk followed by the
+    /// exact OU transition of its log size.
+    public static func simulate(_ inputs: DendriteInputs, setup: Setup, random stream: RandomStream) throws -> [SpineOutcome] {
+        let durationMs = setup.session.durationMs
+        let window = try CalciumWindow.run(
+            WindowInputs(durationMs: durationMs, presynapticSpikesMs: inputs.presynapticSpikesMs,
+                         backpropagatingMs: inputs.backpropagatingMs),
+            geometry: SpineGeometry(positionsUm: inputs.positionsUm, volumesUm3: inputs.volumesUm3),
+            lengthUm: setup.lengthUm, plasticity: setup.plasticity, diffusion: setup.diffusion)
+        let integrator = EfficacyIntegrator(parameters: setup.plasticity)
+        let ou = setup.size
+        let chunks = max(1, Int((durationMs / setup.chunkMs).rounded(.up)))
+        let chunkMs = durationMs / Double(chunks)
+        let (decay, sd) = ou.transition(days: chunkMs / 86_400_000)
+        return try stream.withHandle { random in
+            try (0..<inputs.positionsUm.count).map { i in
+                let rho0 = inputs.initialEfficacy[i], s0 = log(inputs.volumesUm3[i])
+                var rho = rho0, s = s0
+                var segments = window.segments[i][...]
+                for chunk in 0..<chunks {
+                    let start = rho
+                    // ρ through this chunk's part of the gating segments (a segment that
+                    // straddles the chunk's end is split there).
+                    var remaining = chunk == chunks - 1 ? Double.infinity : chunkMs
+                    while let segment = segments.first, remaining > 0 {
+                        let take = min(segment.durationMs, remaining)
+                        rho = try integrator.advance(rho, durationMs: take, gating: segment.gating, random: random)
+                        remaining -= take
+                        if take < segment.durationMs {
+                            segments[segments.startIndex].durationMs -= take
+                        } else {
+                            segments = segments.dropFirst()
+                        }
+                    }
+                    let target = ou.target(efficacy: 0.5 * (start + rho))
+                    s = target + (s - target) * decay + sd * random.gaussian()
+                }
+                rho = try integrator.advance(rho, through: [], random: random)   // throws EfficacyBlowUp outside [−1, 2]
+                return SpineOutcome(initialEfficacy: rho0, efficacy: rho, initialLogVolume: s0, logVolume: s)
+            }
+        }
+    }
+
+    /// Draws every dendrite's inputs and runs the session on `threads` workers.
+    public static func run(_ setup: Setup, threads: Int, seed: UInt64) throws -> Result {
+        let seeds = StreamSeeds(runSeed: seed)
+        let start = DenseKernel.now()
+        let perDendrite = try parallelMap(count: setup.dendrites, threads: threads) { index -> (DendriteInputs, [SpineOutcome]) in
+            let inputs = inputs(setup, dendrite: index, seeds: seeds)
+            let outcomes = try simulate(inputs, setup: setup,
+                                        random: RandomStream(seeds: seeds, purpose: dynamicsPurpose, index: index))
+            return (inputs, outcomes)
+        }
+        return Result(inputs: perDendrite.map(\.0), outcomes: perDendrite.map(\.1),
+                      wallSeconds: DenseKernel.now() - start, simulatedSeconds: setup.session.durationMs / 1000)
+    }
+
+    /// Writes the session's inputs and SpineSim's outcome into `directory`:
+    /// - `session.json`: every parameter the other simulator needs;
+    /// - `spines.csv`: `spine,dendrite,position_um,volume_um3,rho0,task_related`;
+    /// - `presynaptic_spine.u32` / `presynaptic_ms.f64`: every presynaptic spike
+    ///   (global spine index, time), little-endian, in spine then time order;
+    /// - `backpropagating_dendrite.u32` / `backpropagating_ms.f64`: every bAP;
+    /// - `spinesim.csv`: `spine,dendrite,rho0,rho,delta_rho,volume0_um3,volume_um3`.
+    public static func export(_ result: Result, setup: Setup, seed: UInt64, threads: Int, to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let p = setup.plasticity, d = setup.diffusion, ou = setup.size
+        let parameters: [String: Any] = [
+            "seed": seed, "threads": threads, "dendrites": setup.dendrites, "length_um": setup.lengthUm,
+            "spines_per_dendrite": setup.spinesPerDendrite, "duration_ms": setup.session.durationMs,
+            "wall_s": result.wallSeconds,
+            "plasticity": ["tau_ca_ms": p.tauCalciumMs, "c_pre": p.calciumPre, "c_post": p.calciumPost,
+                           "theta_d": p.thetaDepression, "theta_p": p.thetaPotentiation, "gamma_d": p.gammaDepression,
+                           "gamma_p": p.gammaPotentiation, "sigma": p.sigma, "tau_rho_s": p.tauEfficacySeconds,
+                           "delay_ms": p.delayMs, "rho_star": p.rhoStar],
+            "diffusion": ["diffusion_um2_per_ms": d.diffusionUm2PerMs, "dendrite_radius_um": d.dendriteRadiusUm,
+                          "tau_dendrite_ms": d.tauDendriteMs, "tau_neck_ms": d.tauNeckMs,
+                          "grid_spacing_um": d.gridSpacingUm, "time_step_ms": d.timeStepMs],
+            "size": ["baseline_log_volume": ou.baselineLogVolume, "potentiation_log_shift": ou.potentiationLogShift,
+                     "relaxation_days": ou.relaxationDays, "stationary_sd": ou.stationarySD],
+        ]
+        try AtomicFile.write(JSONSerialization.data(withJSONObject: parameters, options: [.prettyPrinted, .sortedKeys]),
+                             to: directory.appendingPathComponent("session.json"))
+        var spines = "spine,dendrite,position_um,volume_um3,rho0,task_related\n"
+        var outcome = "spine,dendrite,rho0,rho,delta_rho,volume0_um3,volume_um3\n"
+        var preSpine: [UInt32] = [], preTime: [Double] = [], bapDendrite: [UInt32] = [], bapTime: [Double] = []
+        var global = 0
+        for (dendrite, inputs) in result.inputs.enumerated() {
+            for i in 0..<inputs.positionsUm.count {
+                spines += "\(global),\(dendrite),\(inputs.positionsUm[i]),\(inputs.volumesUm3[i]),\(inputs.initialEfficacy[i]),\(inputs.taskRelated[i] ? 1 : 0)\n"
+                let o = result.outcomes[dendrite][i]
+                outcome += "\(global),\(dendrite),\(o.initialEfficacy),\(o.efficacy),\(o.deltaEfficacy),\(exp(o.initialLogVolume)),\(exp(o.logVolume))\n"
+                for t in inputs.presynapticSpikesMs[i] {
+                    preSpine.append(UInt32(global))
+                    preTime.append(t)
+                }
+                global += 1
+            }
+            for t in inputs.backpropagatingMs {
+                bapDendrite.append(UInt32(dendrite))
+                bapTime.append(t)
+            }
+        }
+        try AtomicFile.write(Data(spines.utf8), to: directory.appendingPathComponent("spines.csv"))
+        try AtomicFile.write(Data(outcome.utf8), to: directory.appendingPathComponent("spinesim.csv"))
+        try AtomicFile.write(littleEndian(preSpine), to: directory.appendingPathComponent("presynaptic_spine.u32"))
+        try AtomicFile.write(littleEndian(preTime.map(\.bitPattern)), to: directory.appendingPathComponent("presynaptic_ms.f64"))
+        try AtomicFile.write(littleEndian(bapDendrite), to: directory.appendingPathComponent("backpropagating_dendrite.u32"))
+        try AtomicFile.write(littleEndian(bapTime.map(\.bitPattern)), to: directory.appendingPathComponent("backpropagating_ms.f64"))
+    }
+
+    /// Reads the inputs written by `export` back (positions and volumes are
+    /// written in Swift's shortest round-trip form, spike times as raw bits,
+    /// so they come back exactly).
+    public static func importInputs(from directory: URL) throws -> [DendriteInputs] {
+        func fail(_ what: String) -> ConfigError {
+            ConfigError(location: directory.path, keyPath: "", message: "session export: \(what)")
+        }
+        let text = try String(contentsOf: directory.appendingPathComponent("spines.csv"), encoding: .utf8)
+        var dendrites: [DendriteInputs] = []
+        var spineDendrite: [Int] = [], spineSlot: [Int] = []
+        for line in text.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",")
+            guard f.count == 6, let d = Int(f[1]), let x = Double(f[2]), let v = Double(f[3]), let rho = Double(f[4]) else {
+                throw fail("malformed line in spines.csv: \(line)")
+            }
+            while dendrites.count <= d {
+                dendrites.append(DendriteInputs(positionsUm: [], volumesUm3: [], initialEfficacy: [], taskRelated: [],
+                                                presynapticSpikesMs: [], backpropagatingMs: []))
+            }
+            spineDendrite.append(d)
+            spineSlot.append(dendrites[d].positionsUm.count)
+            dendrites[d].positionsUm.append(x)
+            dendrites[d].volumesUm3.append(v)
+            dendrites[d].initialEfficacy.append(rho)
+            dendrites[d].taskRelated.append(f[5] == "1")
+            dendrites[d].presynapticSpikesMs.append([])
+        }
+        func words<T: FixedWidthInteger>(_ name: String, as: T.Type) throws -> [T] {
+            let data = try Data(contentsOf: directory.appendingPathComponent(name))
+            guard data.count % MemoryLayout<T>.size == 0 else { throw fail("\(name) is not a whole number of values") }
+            return data.withUnsafeBytes { raw in
+                (0..<(data.count / MemoryLayout<T>.size)).map { T(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self)) }
+            }
+        }
+        let preSpine = try words("presynaptic_spine.u32", as: UInt32.self)
+        let preTime = try words("presynaptic_ms.f64", as: UInt64.self)
+        let bapDendrite = try words("backpropagating_dendrite.u32", as: UInt32.self)
+        let bapTime = try words("backpropagating_ms.f64", as: UInt64.self)
+        guard preSpine.count == preTime.count, bapDendrite.count == bapTime.count else { throw fail("index and time files differ in length") }
+        for (spine, bits) in zip(preSpine, preTime) {
+            guard Int(spine) < spineDendrite.count else { throw fail("spike of unknown spine \(spine)") }
+            dendrites[spineDendrite[Int(spine)]].presynapticSpikesMs[spineSlot[Int(spine)]].append(Double(bitPattern: bits))
+        }
+        for (dendrite, bits) in zip(bapDendrite, bapTime) {
+            guard Int(dendrite) < dendrites.count else { throw fail("bAP of unknown dendrite \(dendrite)") }
+            dendrites[Int(dendrite)].backpropagatingMs.append(Double(bitPattern: bits))
+        }
+        return dendrites
+    }
+
+    /// Runs the session on given inputs (e.g. imported) with the dynamics'
+    /// streams of `seed`: the same outcome as `run` with that seed.
+    public static func rerun(_ inputs: [DendriteInputs], setup: Setup, threads: Int, seed: UInt64) throws -> [[SpineOutcome]] {
+        let seeds = StreamSeeds(runSeed: seed)
+        let shared = Partitioned(inputs)
+        return try parallelMap(count: inputs.count, threads: threads) { index in
+            try simulate(shared[index], setup: setup, random: RandomStream(seeds: seeds, purpose: dynamicsPurpose, index: index))
+        }
+    }
+
+    static func littleEndian<T: FixedWidthInteger>(_ values: [T]) -> Data {
+        values.map(\.littleEndian).withUnsafeBytes { Data($0) }
+    }
+}

@@ -54,12 +54,10 @@ public struct LogSizeOU: Sendable, Equatable {
     /// The spread of s around m(ρ) at stationarity (0 without noise).
     public var effectiveStationarySD: Double { intrinsicNoise ? stationarySD : 0 }
 
-    /// e after `days` of de/dt = (ρ − e)/τ_e with ρ constant (exact); ρ
-    /// itself without a separate expression time.
-    @inlinable public func expressed(_ e: Double, toward rho: Double, days: Double) -> Double {
-        guard let tau = expressionDays else { return rho }
-        return rho + (e - rho) * exp(-days / tau)
-    }
+    /// e^{−Δt/τ_e} for a step of `days`: de/dt = (ρ − e)/τ_e with ρ constant
+    /// gives exactly e' = ρ + (e − ρ)·e^{−Δt/τ_e}. nil without a separate
+    /// expression time (e then is ρ).
+    public func expressionDecay(days: Double) -> Double? { expressionDays.map { exp(-days / $0) } }
 
     /// The exact transition over `days`: s' = m + (s − m)·decay + sd·ξ.
     public func transition(days: Double) -> (decay: Double, sd: Double) {

@@ -250,7 +250,7 @@ struct SizeStepper {
         stepVariance = TurnoverRules.bridgeVariance(stationarySD: size.effectiveStationarySD, relaxationDays: size.relaxationDays, days: days)
         noise = size.intrinsicNoise && sd > 0
         eliminationLogVolume = kernel.model.turnover.eliminationLogVolume
-        expressionDecay = size.expressionDays.map { exp(-days / $0) }
+        expressionDecay = size.expressionDecay(days: days)
     }
 
     /// The new log-volume and expressed efficacy e, and the cause if the

@@ -18,11 +18,11 @@ Writes DIR/stdp.csv (delta_t_ms,change,p_up,p_down,change_se) and
 DIR/timing.json (compile_s, run_s, build_s for the standalone device).
 """
 import argparse
-import json
 import os
-import time
 
 import numpy as np
+
+from brian2_run import select_device, timed_run, write_timing
 
 # The DP preset (MODEL.md §1 table).
 DP = dict(tau_ca_ms=20.0, c_pre=1.0, c_post=2.0, theta_d=1.0, theta_p=1.3, gamma_d=200.0, gamma_p=321.808,
@@ -80,14 +80,7 @@ def main():
     N = P * n
     p = DP
 
-    if args.device == "standalone":
-        build_dir = args.build_dir or os.path.join(args.out, "standalone")
-        b2.set_device("cpp_standalone", directory=build_dir, build_on_run=False)
-        b2.prefs.devices.cpp_standalone.openmp_threads = args.threads if args.threads > 1 else 0
-    else:
-        b2.prefs.codegen.target = "cython"
-    b2.defaultclock.dt = args.dt_ms * ms
-    b2.seed(args.seed)
+    build_dir = select_device(b2, args)
 
     ns = dict(tau_ca=p["tau_ca_ms"] * ms, theta_d=p["theta_d"], theta_p=p["theta_p"], gamma_d=p["gamma_d"],
               gamma_p=p["gamma_p"], sigma=p["sigma"], tau=p["tau_rho_s"] * second, rho_star=p["rho_star"])
@@ -103,7 +96,8 @@ def main():
         dabove_p/dt = Hp/second : 1
         """ if args.record_alpha else ""), method="euler", namespace=ns, name="efficacy")
     efficacy.c = b2.linked_var(calcium, "c")
-    efficacy.rho = np.tile(np.repeat([0.0, 1.0], n // 2), P)
+    start_rho = np.tile(np.repeat([0.0, 1.0], n // 2), P)
+    efficacy.rho = start_rho
 
     # Spike sources: 2 per Δt (the presynaptic calcium arrives D after the spike).
     period = 1000.0 / args.frequency_hz
@@ -124,20 +118,9 @@ def main():
     jumps.amplitude = np.concatenate([np.full(N, p["c_pre"]), np.full(N, p["c_post"])])
     # Until calcium is below θ_d after the last jump (ρ cannot cross ρ* after that).
     duration = times.max() + p["tau_ca_ms"] * np.log(2 * (p["c_pre"] + p["c_post"]) / p["theta_d"]) + 1.0
-    start_rho = np.array(efficacy.rho[:]) if args.device == "runtime" else np.tile(np.repeat([0.0, 1.0], n // 2), P)
 
-    timing = {}
-    t0 = time.perf_counter()
-    b2.run(duration * ms)
-    if args.device == "standalone":
-        t1 = time.perf_counter()
-        b2.device.build(directory=build_dir, compile=True, run=False)
-        t2 = time.perf_counter()
-        b2.device.run(directory=build_dir, with_output=False)
-        t3 = time.perf_counter()
-        timing = dict(codegen_s=t1 - t0 + 0.0, compile_s=t2 - t1, run_s=t3 - t2)
-    else:
-        timing = dict(run_s=time.perf_counter() - t0)
+    net = b2.Network(b2.collect())   # the groups above (a run inside timed_run would not see them)
+    timing = timed_run(b2, lambda: net.run(duration * ms), build_dir)
     rho = np.array(efficacy.rho[:])
     rows = readout(delta_ts, start_rho, rho, n, p)
     with open(os.path.join(args.out, "stdp.csv"), "w") as f:
@@ -150,12 +133,7 @@ def main():
             f.write("delta_t_ms,above_d_ms,above_p_ms\n")
             for k, d in enumerate(delta_ts):
                 f.write("%g,%.6f,%.6f\n" % (d, 1000 * above_d[k * n], 1000 * above_p[k * n]))
-    timing.update(device=args.device, synapses_per_point=n, points=P, dt_ms=args.dt_ms, threads=args.threads,
-                  simulated_s=duration / 1000, seed=args.seed)
-    with open(os.path.join(args.out, "timing.json"), "w") as f:
-        json.dump(timing, f, indent=1)
-    print("brian2 w1 %s: run_s=%.3f %s" % (args.device, timing["run_s"],
-                                            "compile_s=%.3f" % timing["compile_s"] if "compile_s" in timing else ""))
+    write_timing(args, timing, "w1", synapses_per_point=n, points=P, simulated_s=duration / 1000)
 
 
 if __name__ == "__main__":

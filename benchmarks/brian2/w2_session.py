@@ -24,9 +24,10 @@ and DIR_OUT/timing.json.
 import argparse
 import json
 import os
-import time
 
 import numpy as np
+
+from brian2_run import select_device, timed_run, write_timing
 
 
 def load(export):
@@ -77,14 +78,7 @@ def main():
     cells = max(2, int(round(length / d["grid_spacing_um"])))
     cell_dx = length / cells
     N = len(spines)
-    if args.device == "standalone":
-        build_dir = args.build_dir or os.path.join(args.out, "standalone")
-        b2.set_device("cpp_standalone", directory=build_dir, build_on_run=False)
-        b2.prefs.devices.cpp_standalone.openmp_threads = args.threads if args.threads > 1 else 0
-    else:
-        b2.prefs.codegen.target = "cython"
-    b2.defaultclock.dt = args.dt_ms * ms
-    b2.seed(args.seed)
+    build_dir = select_device(b2, args)
 
     tau_s = z["relaxation_days"] * 86400 * second
     ns = dict(tau_ca=p["tau_ca_ms"] * ms, tau_neck=d["tau_neck_ms"] * ms, tau_dend=d["tau_dendrite_ms"] * ms,
@@ -155,28 +149,13 @@ def main():
         objects += [gen, syn]
 
     net = b2.Network(calcium, shaft, efficacy, diffusion, to_spine, to_shaft, *objects)
-    t0 = time.perf_counter()
-    net.run(session["duration_ms"] * ms)
-    if args.device == "standalone":
-        t1 = time.perf_counter()
-        b2.device.build(directory=build_dir, compile=True, run=False)
-        t2 = time.perf_counter()
-        b2.device.run(directory=build_dir, with_output=False)
-        t3 = time.perf_counter()
-        timing = dict(codegen_s=t1 - t0, compile_s=t2 - t1, run_s=t3 - t2)
-    else:
-        timing = dict(run_s=time.perf_counter() - t0)
+    timing = timed_run(b2, lambda: net.run(session["duration_ms"] * ms), build_dir)
     rho, s = np.array(efficacy.rho[:]), np.array(efficacy.s[:])
     with open(os.path.join(args.out, "brian2.csv"), "w") as fh:
         fh.write("spine,rho0,rho,delta_rho,volume_um3\n")
         for i in range(N):
             fh.write("%d,%.17g,%.17g,%.17g,%.17g\n" % (i, spines["rho0"][i], rho[i], rho[i] - spines["rho0"][i], np.exp(s[i])))
-    timing.update(device=args.device, dt_ms=args.dt_ms, threads=args.threads, spines=N, compartments=n_dend * cells,
-                  simulated_s=session["duration_ms"] / 1000, seed=args.seed)
-    with open(os.path.join(args.out, "timing.json"), "w") as fh:
-        json.dump(timing, fh, indent=1)
-    print("brian2 w2 %s: run_s=%.3f %s" % (args.device, timing["run_s"],
-                                            "compile_s=%.3f" % timing["compile_s"] if "compile_s" in timing else ""))
+    write_timing(args, timing, "w2", spines=N, compartments=n_dend * cells, simulated_s=session["duration_ms"] / 1000)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,3 @@
-import CGSL
 import GSL
 
 /// Maximum-likelihood log-normal fit of volumes and the Kolmogorov–Smirnov
@@ -12,8 +11,10 @@ public struct LogNormalFit: Sendable, Equatable, Codable {
     /// sup |F_n − F_fit|.
     public let ksStatistic: Double
 
-    /// - Parameter logVolumes: ln v of the sample; sorted in place.
-    public init(logVolumes: inout [Double]) {
+    /// - Parameters:
+    ///   - logVolumes: ln v of the sample; sorted in place.
+    ///   - threads: workers for the sort and the KS distance (same result for any number).
+    public init(logVolumes: inout [Double], threads: Int = 1) {
         count = logVolumes.count
         guard count > 1 else {
             mu = logVolumes.first ?? .nan
@@ -26,12 +27,16 @@ public struct LogNormalFit: Sendable, Equatable, Codable {
         let variance = logVolumes.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
         mu = mean
         sigma = variance.squareRoot()
-        logVolumes.withUnsafeMutableBufferPointer { gsl_sort($0.baseAddress, 1, $0.count) }
-        var d = 0.0
-        for (i, x) in logVolumes.enumerated() {
-            let f = CDF.standardNormal((x - mean) / sigma)
-            d = max(d, abs(Double(i + 1) / n - f), abs(f - Double(i) / n))
+        parallelSort(&logVolumes, threads: threads)
+        let sorted = logVolumes, sd = sigma, parts = max(1, threads)
+        let distances = try! parallelMap(count: parts, threads: threads) { part in   // the body cannot throw
+            var d = 0.0
+            for i in (part * sorted.count / parts)..<((part + 1) * sorted.count / parts) {
+                let f = CDF.standardNormal((sorted[i] - mean) / sd)
+                d = max(d, abs(Double(i + 1) / n - f), abs(f - Double(i) / n))
+            }
+            return d
         }
-        ksStatistic = d
+        ksStatistic = distances.max()!
     }
 }

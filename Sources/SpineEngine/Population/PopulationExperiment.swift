@@ -27,14 +27,15 @@ public struct PopulationExperiment: ExperimentBody {
         }
         if context.resume && hasCheckpoint {
             let checkpoint = try PopulationCheckpoint.restoreLatest(in: context.directory, into: dendrites)
-            recorder = try PopulationRecorder(plan: config.recording, directory: context.directory, resume: checkpoint.records)
+            recorder = try PopulationRecorder(plan: config.recording, directory: context.directory, threads: context.threads,
+                                              resume: checkpoint.records)
             stepsDone = checkpoint.stepsDone
             if !context.quiet {
                 FileHandle.standardError.write(Data("resuming at day \(CSVTable.format(Double(stepsDone) / Double(config.stepsPerDay)))\n".utf8))
             }
         } else {
             try populate(dendrites, model: model, threads: context.threads)
-            recorder = try PopulationRecorder(plan: config.recording, directory: context.directory)
+            recorder = try PopulationRecorder(plan: config.recording, directory: context.directory, threads: context.threads)
             recorder.recordDay(0, dendrites: dendrites)
             stepsDone = 0
         }

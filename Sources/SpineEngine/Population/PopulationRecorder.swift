@@ -48,6 +48,8 @@ struct PopulationRecords: Codable {
 /// dendrite order, so every output is independent of the thread count.
 final class PopulationRecorder {
     let plan: RecordingPlan
+    /// Workers for the per-spine counts and sorts (same results for any number).
+    let threads: Int
     var records: PopulationRecords
     private let turnover: AppendOnlyFile?
     private let density: AppendOnlyFile
@@ -56,8 +58,9 @@ final class PopulationRecorder {
     static let densityHeader = "day,dendrite,spines_per_um"
 
     /// A new recorder, or (with `resume`) one continuing from checkpointed records.
-    init(plan: RecordingPlan, directory: RunDirectory, resume: PopulationRecords? = nil) throws {
+    init(plan: RecordingPlan, directory: RunDirectory, threads: Int, resume: PopulationRecords? = nil) throws {
         self.plan = plan
+        self.threads = threads
         records = resume ?? PopulationRecords(fluctuations: FluctuationAccumulator(bins: plan.fluctuationBins.count))
         turnover = plan.turnoverEvents
             ? try AppendOnlyFile(directory: directory, name: "turnover.csv", header: PopulationRecorder.turnoverHeader,
@@ -86,11 +89,14 @@ final class PopulationRecorder {
     /// Records a whole day: density, survival, cohorts that start today,
     /// scheduled size distributions, the day's gains and losses.
     func recordDay(_ day: Int, dendrites: [Dendrite]) {
+        let counts = try! parallelMap(count: dendrites.count, threads: threads) { index in   // cannot throw
+            CohortCount(dendrites[index].table)
+        }
         var text = ""
         var spines = 0
-        for dendrite in dendrites {
-            spines += dendrite.table.count
-            text += "\(day),\(dendrite.index),\(CSVTable.format(Double(dendrite.table.count) / dendrite.lengthUm))\n"
+        for (dendrite, count) in zip(dendrites, counts) {
+            spines += count.spines
+            text += "\(day),\(dendrite.index),\(CSVTable.format(Double(count.spines) / dendrite.lengthUm))\n"
         }
         density.append(text)
 
@@ -104,30 +110,25 @@ final class PopulationRecorder {
         for index in records.survival.indices {
             let cohort = records.survival[index]
             guard day > cohort.startDay else { continue }
-            let mask = UInt8(1) << UInt8(cohort.bit)
-            var alive = 0
-            for dendrite in dendrites {
-                let table = dendrite.table
-                for i in 0..<table.count where table.cohorts[i] & mask != 0 { alive += 1 }
-            }
+            let alive = counts.reduce(0) { $0 + $1.members[cohort.bit] }
             records.survival[index].fractions.append(cohort.initialCount > 0 ? Double(alive) / Double(cohort.initialCount) : .nan)
         }
         if plan.survivalCohortDays.contains(day) { startCohorts(day: day, dendrites: dendrites) }
 
         if plan.sizeDistributionDays.contains(day) {
-            var logVolumes: [Double] = []
-            logVolumes.reserveCapacity(spines)
-            for dendrite in dendrites {
-                let table = dendrite.table
-                for i in 0..<table.count { logVolumes.append(table.logVolume[i]) }
+            var logVolumes = allLogVolumes(dendrites, count: spines)
+            let bins = plan.sizeBins, sample = logVolumes, parts = max(1, threads)
+            let partCounts = try! parallelMap(count: parts, threads: threads) { part in   // cannot throw
+                let histogram = Histogram(logSpacedFrom: bins.lowerUm3, to: bins.upperUm3, bins: bins.count)
+                for i in (part * sample.count / parts)..<((part + 1) * sample.count / parts) { histogram.add(exp(sample[i])) }
+                return (0..<histogram.binCount).map { Int(histogram.count(bin: $0)) }
             }
-            let histogram = Histogram(logSpacedFrom: plan.sizeBins.lowerUm3, to: plan.sizeBins.upperUm3, bins: plan.sizeBins.count)
-            for s in logVolumes { histogram.add(exp(s)) }
-            for k in 0..<histogram.binCount {
-                records.sizeDistribution.append(.init(day: day, lower: histogram.edges[k], upper: histogram.edges[k + 1],
-                                                      count: Int(histogram.count(bin: k))))
+            let edges = Histogram(logSpacedFrom: bins.lowerUm3, to: bins.upperUm3, bins: bins.count).edges
+            for k in 0..<bins.count {
+                records.sizeDistribution.append(.init(day: day, lower: edges[k], upper: edges[k + 1],
+                                                      count: partCounts.reduce(0) { $0 + $1[k] }))
             }
-            records.sizeFits.append(.init(day: day, fit: LogNormalFit(logVolumes: &logVolumes)))
+            records.sizeFits.append(.init(day: day, fit: LogNormalFit(logVolumes: &logVolumes, threads: threads)))
         }
     }
 
@@ -135,30 +136,34 @@ final class PopulationRecorder {
     /// largest quartile by volume.
     private func startCohorts(day: Int, dendrites: [Dendrite]) {
         let first = records.survival.count
-        var sizes: [Double] = []
-        for dendrite in dendrites {
-            let table = dendrite.table
-            for i in 0..<table.count { sizes.append(table.logVolume[i]) }
-        }
-        sizes.sort()
+        var sizes = allLogVolumes(dendrites, count: dendrites.reduce(0) { $0 + $1.table.count })
+        parallelSort(&sizes, threads: threads)
         let lowerQuartile = sizes.isEmpty ? 0 : sizes[sizes.count / 4]
         let upperQuartile = sizes.isEmpty ? 0 : sizes[(3 * sizes.count) / 4]
-        let names = ["day\(day)", "day\(day)-smallest-quartile", "day\(day)-largest-quartile"]
-        var counts = [0, 0, 0]
-        for dendrite in dendrites {
-            let table = dendrite.table
+        let all = UInt8(1) << UInt8(first), smallest = all << 1, largest = all << 2
+        let counts = try! parallelMap(count: dendrites.count, threads: threads) { index in   // cannot throw
+            let table = dendrites[index].table
             for i in 0..<table.count {
                 let s = table.logVolume[i]
-                let member = [true, s < lowerQuartile, s >= upperQuartile]
-                for k in 0..<3 where member[k] {
-                    table.cohorts[i] |= UInt8(1) << UInt8(first + k)
-                    counts[k] += 1
-                }
+                table.cohorts[i] |= all | (s < lowerQuartile ? smallest : 0) | (s >= upperQuartile ? largest : 0)
             }
+            return CohortCount(table)
         }
+        let names = ["day\(day)", "day\(day)-smallest-quartile", "day\(day)-largest-quartile"]
         for k in 0..<3 {
-            records.survival.append(.init(name: names[k], bit: first + k, startDay: day, initialCount: counts[k], fractions: [1]))
+            let initial = counts.reduce(0) { $0 + $1.members[first + k] }
+            records.survival.append(.init(name: names[k], bit: first + k, startDay: day, initialCount: initial, fractions: [1]))
         }
+    }
+
+    /// ln v of every spine, in dendrite order.
+    private func allLogVolumes(_ dendrites: [Dendrite], count: Int) -> [Double] {
+        var logVolumes: [Double] = []
+        logVolumes.reserveCapacity(count)
+        for dendrite in dendrites {
+            logVolumes.append(contentsOf: UnsafeBufferPointer(start: dendrite.table.logVolume, count: dendrite.table.count))
+        }
+        return logVolumes
     }
 
     /// Flushes the streams and returns the state for a checkpoint.
@@ -215,5 +220,21 @@ final class PopulationRecorder {
         try density.finish()
         return ["size_distribution.csv", "size_fit.csv", "fluctuations.csv", "survival.csv", "turnover_daily.csv",
                 "density.csv"] + (turnover == nil ? [] : ["turnover.csv"])
+    }
+}
+
+/// One dendrite's spines, and how many of them belong to each survival
+/// cohort (indexed by the cohort's bit).
+private struct CohortCount: Sendable {
+    var spines = 0
+    var members = SIMD8<Int>()
+
+    init(_ table: SpineTable) {
+        spines = table.count
+        for i in 0..<table.count {
+            let bits = table.cohorts[i]
+            guard bits != 0 else { continue }
+            for bit in 0..<8 where bits & (1 << bit) != 0 { members[bit] += 1 }
+        }
     }
 }

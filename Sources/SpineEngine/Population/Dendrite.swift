@@ -17,11 +17,16 @@ public final class Dendrite: @unchecked Sendable {
     /// Generator-stream purpose of dendrites.
     public static let streamPurpose: UInt8 = 2
 
-    public init(index: Int, lengthUm: Double, expectedSpines: Int, random: RandomStream) {
+    public convenience init(index: Int, lengthUm: Double, expectedSpines: Int, random: RandomStream) {
+        self.init(index: index, lengthUm: lengthUm, table: SpineTable(capacity: expectedSpines + expectedSpines / 2 + 8), random: random)
+    }
+
+    /// A dendrite that takes ownership of `table`.
+    private init(index: Int, lengthUm: Double, table: SpineTable, random: RandomStream) {
         self.index = index
         self.lengthUm = lengthUm
+        self.table = table
         self.random = random
-        table = SpineTable(capacity: expectedSpines + expectedSpines / 2 + 8)
     }
 
     deinit { table.deallocate() }
@@ -33,9 +38,8 @@ public final class Dendrite: @unchecked Sendable {
     public func copy() throws -> Dendrite {
         let random = RandomStream(type: self.random.type, seed: self.random.seed)
         try random.restore(self.random.savedState())
-        let twin = Dendrite(index: index, lengthUm: lengthUm, expectedSpines: 0, random: random)
-        twin.table.deallocate()
-        twin.table = try SpineTable.decoded(table.encoded(), count: table.count)
+        let twin = Dendrite(index: index, lengthUm: lengthUm, table: try SpineTable.decoded(table.encoded(), count: table.count),
+                            random: random)
         twin.nextSerial = nextSerial
         return twin
     }

@@ -44,7 +44,8 @@ private final class ResultSlots<Result>: @unchecked Sendable {
 
     func store(_ value: Result, at index: Int) { buffer[index] = value }
 
-    func collect() -> [Result] { buffer.map { $0! } }
+    /// Moves the results out (no copies; the slots are left empty).
+    func collect() -> [Result] { (0..<buffer.count).map { buffer[$0].take()! } }
 }
 
 /// Per-index values (e.g. one generator per dendrite) handed to

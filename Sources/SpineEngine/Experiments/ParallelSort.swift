@@ -34,7 +34,7 @@ public func parallelSort(_ values: inout [Double], threads: Int) {
     }
 }
 
-/// Below this many values per chunk, one thread sorts faster.
+/// Arrays with fewer values than this per worker are sorted on one thread.
 private let minimumChunk = 1 << 14
 
 /// Merges the sorted runs low..<mid and mid..<high of `from` into the same range of `into`.

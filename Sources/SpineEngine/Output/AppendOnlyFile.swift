@@ -49,16 +49,25 @@ public final class AppendOnlyFile {
 
     public func append(_ text: String) { buffer.append(contentsOf: text.utf8) }
 
-    /// Writes buffered rows and syncs them to disk; returns the new length.
+    /// Writes buffered rows to the partial file, without waiting for the
+    /// disk; returns the new length.
     @discardableResult
-    public func flush() throws -> UInt64 {
+    public func write() throws -> UInt64 {
         if !buffer.isEmpty {
             try handle.write(contentsOf: buffer)
             committedLength += UInt64(buffer.count)
             buffer.removeAll(keepingCapacity: true)
         }
-        try handle.synchronize()
         return committedLength
+    }
+
+    /// Writes buffered rows and syncs them to disk (before a checkpoint
+    /// records the length); returns the new length.
+    @discardableResult
+    public func flush() throws -> UInt64 {
+        let length = try write()
+        try handle.synchronize()
+        return length
     }
 
     /// Flushes, closes and renames NAME.partial to NAME.

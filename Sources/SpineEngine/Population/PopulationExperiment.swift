@@ -55,7 +55,7 @@ public struct PopulationExperiment: ExperimentBody {
             if wholeDay {
                 let day = stepsDone / config.stepsPerDay
                 recorder.recordDay(day, dendrites: dendrites)
-                try recorder.flush()
+                try recorder.writeRows()
                 let checkpointDue = context.checkpointEveryDays.map { day % $0 == 0 && stepsDone < totalSteps } ?? false
                 if checkpointDue || Interrupts.requested {
                     try PopulationCheckpoint.write(stepsDone: stepsDone, stepsPerDay: config.stepsPerDay, dendrites: dendrites,

@@ -173,10 +173,11 @@ final class PopulationRecorder {
         return records
     }
 
-    /// Flushes the streams so far (rows of finished days reach the disk).
-    func flush() throws {
-        try turnover?.flush()
-        try density.flush()
+    /// Writes the rows of finished days to the partial files (synced to disk
+    /// only for a checkpoint, `checkpointRecords`).
+    func writeRows() throws {
+        try turnover?.write()
+        try density.write()
     }
 
     /// Writes every result file; returns their names.

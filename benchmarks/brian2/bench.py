@@ -35,6 +35,7 @@ import time
 
 import numpy as np
 
+from w1_stdp import DP, change_se
 from w2_compare import compare
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -207,11 +208,7 @@ def main():
         s = curves["spinesim"]
         bc = np.mean([c["change"] for c in curves["brian2"]], axis=0)
         bse = np.sqrt(np.sum([c["change_se"] ** 2 for c in curves["brian2"]], axis=0)) / len(curves["brian2"])
-        half = 1000
-        beta, bb = 0.5, 5.0
-        norm = beta + (1 - beta) * bb
-        sse = np.sqrt((beta * (bb - 1)) ** 2 * s["p_up"] * (1 - s["p_up"]) / half
-                      + ((1 - beta) * (1 - bb)) ** 2 * s["p_down"] * (1 - s["p_down"]) / half) / norm
+        sse = change_se(s["p_up"], s["p_down"], w1_full // 2, DP)
         z = (bc - s["change"]) / np.sqrt(bse ** 2 + sse ** 2)
         from scipy.stats import chi2
         chi = float(np.sum(z ** 2))

@@ -23,14 +23,11 @@ import tempfile
 import numpy as np
 from scipy.stats import chi2
 
+from w1_stdp import DP, change_se
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-BETA, B, HALF = 0.5, 5.0, 1000   # DP readout; 1000 synapses start DOWN and 1000 UP per Δt
-
-
-def binomial_se(p_up, p_down):
-    return np.sqrt((BETA * (B - 1)) ** 2 * p_up * (1 - p_up) / HALF
-                   + ((1 - BETA) * (1 - B)) ** 2 * p_down * (1 - p_down) / HALF) / (BETA + (1 - BETA) * B)
+HALF = 1000   # w1-stdp.yaml: per Δt, 1000 synapses start DOWN and 1000 UP
 
 
 def main():
@@ -51,7 +48,7 @@ def main():
             d = np.genfromtxt(os.path.join(out, "stdp.csv"), delimiter=",", names=True)
             delta_t = d["delta_t_ms"]
             changes.append(d["change"])
-            binomial.append(binomial_se(d["p_up"], d["p_down"]))
+            binomial.append(change_se(d["p_up"], d["p_down"], HALF, DP))
     changes, binomial = np.array(changes), np.array(binomial)
     reference = changes.mean(axis=0)
     reference_se = changes.std(axis=0, ddof=1) / np.sqrt(args.seeds)

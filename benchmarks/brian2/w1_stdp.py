@@ -35,6 +35,13 @@ def change_of(up, down, p):
     return (beta * (1 - up) + (1 - beta) * down + b * (beta * up + (1 - beta) * (1 - down))) / (beta + (1 - beta) * b)
 
 
+def change_se(up, down, half, p):
+    """Standard error of `change_of`: binomial UP and DOWN, each from `half` independent synapses."""
+    beta, b = p["beta"], p["b"]
+    return np.sqrt((beta * (b - 1)) ** 2 * up * (1 - up) / half
+                   + ((1 - beta) * (1 - b)) ** 2 * down * (1 - down) / half) / (beta + (1 - beta) * b)
+
+
 def readout(delta_ts, rho0, rho1, per_point, p):
     rows = []
     half = per_point // 2
@@ -44,11 +51,7 @@ def readout(delta_ts, rho0, rho1, per_point, p):
         down_start = block0 < 0.5
         up = np.mean(block1[down_start] > 0.5)
         down = np.mean(block1[~down_start] < 0.5)
-        beta, b = p["beta"], p["b"]
-        norm = beta + (1 - beta) * b
-        # Standard error of change: binomial UP and DOWN, independent halves.
-        se = np.sqrt((beta * (b - 1)) ** 2 * up * (1 - up) / half + ((1 - beta) * (1 - b)) ** 2 * down * (1 - down) / half) / norm
-        rows.append((dt_ms, change_of(up, down, p), up, down, se))
+        rows.append((dt_ms, change_of(up, down, p), up, down, change_se(up, down, half, p)))
     return rows
 
 

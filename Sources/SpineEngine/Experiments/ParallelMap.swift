@@ -28,6 +28,18 @@ public func parallelMap<Result: Sendable>(count: Int, threads: Int,
     return slots.collect()
 }
 
+/// Splits 0..<count into `parts` contiguous ranges of near-equal length and
+/// runs `body` on each, on `threads` workers; returns the results in range
+/// order. Callers combine them exactly (sums of integers, maxima, sorted
+/// runs), so the result does not depend on the split.
+public func parallelChunks<Result: Sendable>(count: Int, parts: Int, threads: Int,
+                                             _ body: @Sendable (Range<Int>) -> Result) -> [Result] {
+    let parts = max(1, parts)
+    return try! parallelMap(count: parts, threads: threads) { part in   // the body cannot throw
+        body((part * count / parts)..<((part + 1) * count / parts))
+    }
+}
+
 /// One slot per index, each written by exactly one worker.
 private final class ResultSlots<Result>: @unchecked Sendable {
     private let buffer: UnsafeMutableBufferPointer<Result?>

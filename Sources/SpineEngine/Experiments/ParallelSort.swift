@@ -5,14 +5,13 @@ public func parallelSort(_ values: inout [Double], threads: Int) {
     let count = values.count
     let chunks = max(1, min(threads, count / minimumChunk))
     guard chunks > 1 else { values.sort(); return }
-    var bounds = (0...chunks).map { $0 * count / chunks }
+    var bounds = (0...chunks).map { $0 * count / chunks }   // the ranges parallelChunks sorts
     var scratch = [Double](repeating: 0, count: count)
     values.withUnsafeMutableBufferPointer { source in
         scratch.withUnsafeMutableBufferPointer { target in
             let data = SharedBuffer(source), spare = SharedBuffer(target)
-            let chunkBounds = bounds
-            _ = try! parallelMap(count: chunks, threads: threads) { k in   // the body cannot throw
-                var chunk = UnsafeMutableBufferPointer(rebasing: data.buffer[chunkBounds[k]..<chunkBounds[k + 1]])
+            _ = parallelChunks(count: count, parts: chunks, threads: threads) { range in
+                var chunk = UnsafeMutableBufferPointer(rebasing: data.buffer[range])
                 chunk.sort()
             }
             var (from, to) = (data, spare)

@@ -28,10 +28,10 @@ public struct LogNormalFit: Sendable, Equatable, Codable {
         mu = mean
         sigma = variance.squareRoot()
         parallelSort(&logVolumes, threads: threads)
-        let sorted = logVolumes, sd = sigma, parts = max(1, threads)
-        let distances = try! parallelMap(count: parts, threads: threads) { part in   // the body cannot throw
+        let sorted = logVolumes, sd = sigma
+        let distances = parallelChunks(count: sorted.count, parts: threads, threads: threads) { range in
             var d = 0.0
-            for i in (part * sorted.count / parts)..<((part + 1) * sorted.count / parts) {
+            for i in range {
                 let f = CDF.standardNormal((sorted[i] - mean) / sd)
                 d = max(d, abs(Double(i + 1) / n - f), abs(f - Double(i) / n))
             }

@@ -117,13 +117,13 @@ final class PopulationRecorder {
 
         if plan.sizeDistributionDays.contains(day) {
             var logVolumes = allLogVolumes(dendrites, count: spines)
-            let bins = plan.sizeBins, sample = logVolumes, parts = max(1, threads)
-            let partCounts = try! parallelMap(count: parts, threads: threads) { part in   // cannot throw
-                let histogram = Histogram(logSpacedFrom: bins.lowerUm3, to: bins.upperUm3, bins: bins.count)
-                for i in (part * sample.count / parts)..<((part + 1) * sample.count / parts) { histogram.add(exp(sample[i])) }
+            let bins = plan.sizeBins, sample = logVolumes
+            let edges = Histogram(logSpacedFrom: bins.lowerUm3, to: bins.upperUm3, bins: bins.count).edges
+            let partCounts = parallelChunks(count: sample.count, parts: threads, threads: threads) { range in
+                let histogram = Histogram(edges: edges)
+                for i in range { histogram.add(exp(sample[i])) }
                 return (0..<histogram.binCount).map { Int(histogram.count(bin: $0)) }
             }
-            let edges = Histogram(logSpacedFrom: bins.lowerUm3, to: bins.upperUm3, bins: bins.count).edges
             for k in 0..<bins.count {
                 records.sizeDistribution.append(.init(day: day, lower: edges[k], upper: edges[k + 1],
                                                       count: partCounts.reduce(0) { $0 + $1[k] }))

@@ -60,9 +60,12 @@ test: build venv
 	  $(PYTHON) Experiments/plot_heterosynaptic.py Results/heterosynaptic --out $$tmp/heterosynaptic.png && \
 	  $(PYTHON) Experiments/plot_learning.py Results/learning-vs-notask --out $$tmp/learning.png && \
 	  $(PYTHON) Experiments/plot_memory.py Results/memory-stability --out-prefix $$tmp/memory && \
+	  $(PYTHON) Experiments/plot_memory.py Results/memory-interference --out-prefix $$tmp/interference && \
+	  $(PYTHON) Experiments/plot_memory.py Results/memory-reactivation --out-prefix $$tmp/reactivation && \
 	  test -s $$tmp/stdp.png && test -s $$tmp/frequency.png && test -s $$tmp/intrinsic.png && \
 	  test -s $$tmp/turnover.png && test -s $$tmp/heterosynaptic.png && test -s $$tmp/learning.png && \
 	  test -s $$tmp/memory-retention.png && test -s $$tmp/memory-sizes.png && \
+	  test -s $$tmp/interference-retention.png && test -s $$tmp/reactivation-retention.png && \
 	  { test ! -f Results/memory-stability/raster.csv || test -s $$tmp/memory-raster.png; } && rm -rf $$tmp
 
 figures: venv
@@ -73,6 +76,8 @@ figures: venv
 	$(PYTHON) Experiments/plot_heterosynaptic.py Results/heterosynaptic
 	$(PYTHON) Experiments/plot_learning.py Results/learning-vs-notask
 	$(PYTHON) Experiments/plot_memory.py Results/memory-stability
+	$(PYTHON) Experiments/plot_memory.py Results/memory-interference
+	$(PYTHON) Experiments/plot_memory.py Results/memory-reactivation
 
 # Dense clock-driven GB kernel: Swift (spinesim bench kernel) against its C
 # reference with the same GSL generator; checksums must agree.

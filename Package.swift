@@ -32,7 +32,7 @@ let package = Package(
         // Thin Swift layer over GSL: generators, distributions, ODE driver,
         // histograms. No model logic.
         .target(name: "GSL", dependencies: ["CGSL"], swiftSettings: hotLoopSettings),
-        // The model (MODEL.md): one file per process, independent of how time
+        // The model (docs/MODEL.md): one file per process, independent of how time
         // is advanced.
         .target(name: "SpineModel", dependencies: ["GSL"], swiftSettings: hotLoopSettings),
         // The engine: experiment files, runners, recorders, manifests, benchmarks.

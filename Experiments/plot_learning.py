@@ -13,7 +13,7 @@ import numpy as np
 
 from plotting import plt, read_run, read_table, save
 
-COLOURS = {"learning": "tab:red", "no-task": "tab:blue"}
+COLOURS = {"learning": "tab:red", "notask": "tab:blue"}
 
 
 def main():

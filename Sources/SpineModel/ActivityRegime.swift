@@ -1,7 +1,7 @@
 import Foundation
 import GSL
 
-/// Activity in a behavioural session (MODEL.md §5).
+/// Activity in a behavioural session (docs/MODEL.md §5).
 ///
 /// A session is `trials` trials of `trialSeconds`; each trial holds one
 /// movement of `movementSeconds` at a random onset. During movements the task
@@ -12,12 +12,20 @@ import GSL
 /// probability `backpropagationPerEvent` —
 /// - learning: `bapDelayMs` after the event (pre before post: the rewarded
 ///   movement drives the neuron through its task input);
-/// - no-task: the same number of event-driven bAPs, at random times of the
-///   session (the same mean rates, not locked to the task input).
+/// - notask: the same number of event-driven bAPs, at random times of the
+///   session (the same mean rates, not locked to the task input);
+/// - reactivation (offline replay): `ReactivationActivity` turns a day's
+///   bursts of a learned ensemble into a session of this form, bAPs locked.
 /// Home cage: sparse background only; SpineSim advances it in exact steps
 /// (no threshold crossings are expected).
 public struct SessionActivity: Sendable, Equatable {
-    public enum Regime: String, Sendable, CaseIterable { case learning, noTask = "no-task" }
+    /// The regimes of docs/MODEL.md §5, spelled as in experiment files and outputs.
+    public enum Regime: String, Sendable, CaseIterable, Codable {
+        case learning, notask, reactivation
+
+        /// Whether the event-driven bAPs follow the task input (pre before post).
+        public var locksBackpropagation: Bool { self != .notask }
+    }
 
     public var trials: Int
     public var trialSeconds: Double
@@ -71,7 +79,7 @@ public struct SessionActivity: Sendable, Equatable {
         }
         var baps = poisson(rateHz: backpropagationBackgroundHz, random: random)
         for event in events where random.uniform() < backpropagationPerEvent {
-            baps.append(regime == .learning ? event + bapDelayMs : random.uniform() * durationMs)
+            baps.append(regime.locksBackpropagation ? event + bapDelayMs : random.uniform() * durationMs)
         }
         baps.sort()
         return Timeline(movements: movements, ensembleEventsMs: events, backpropagatingMs: baps.filter { $0 < durationMs })
@@ -102,57 +110,42 @@ public struct SessionActivity: Sendable, Equatable {
     }
 }
 
-/// Activity-guided spinogenesis (MODEL.md §4, Hedrick 2022 Fig. 7): on top of
-/// baseline spinogenesis, new spines appear at rate
-/// g(x) = g₁ Σ_j e_j exp(−|x − x_j|/λ) per µm per day, e_j = 1 for a spine
-/// that is task-related, co-active in the last session and enlarged
-/// (v/v_baseline ≥ `enlargementThreshold`). A new spine starts as a
-/// filopodium (v_new, ρ = 0), takes an axon from the local pool (task-related
-/// with probability `taskFraction`), and is on probation for
-/// `probationDays`: stabilised when ρ crosses ρ*, eliminated (transient)
-/// when probation ends otherwise.
-public struct ActivityGuidedSpinogenesis: Sendable, Equatable {
-    /// g₁, new spines per µm per day at an eligible spine (each eligible
-    /// spine adds 2λ·g₁ new spines per day, ∫K dx = 2λ).
-    public var g1PerUmPerDay: Double
-    /// λ (µm).
-    public var lengthUm: Double
-    public var enlargementThreshold: Double
-    public var taskFraction: Double
-    public var probationDays: Double
-    /// Co-activity: events within ± this window count as coincident (ms).
-    public var coactivityWindowMs: Double
-    /// Normalised co-activity (coincidences / √(n_i n_j)) above which two spines are co-active.
-    public var coactivityThreshold: Double
-    /// Co-active partners count within this distance (µm).
-    public var coactivityDistanceUm: Double
+/// Offline reactivation of a learned ensemble (docs/MODEL.md §5; Fauth & van
+/// Rossum 2019): once a day, `eventsPerDay` brief bursts of the ensemble with
+/// bAPs, during sleep or quiet rest. The day's bursts are simulated as one
+/// window in which they follow each other `spacingSeconds` apart (calcium
+/// returns to rest in between); each burst lasts `burstSeconds`, during which
+/// ensemble events come at `burstEventHz`, each task axon joining an event
+/// with probability `participation` and a bAP following an event
+/// `bapDelayMs` later with probability `backpropagationPerEvent`. There is no
+/// background activity (home cage). The rest of the day is home cage.
+public struct ReactivationActivity: Sendable, Equatable {
+    public var eventsPerDay: Int
+    public var spacingSeconds: Double
+    public var burstSeconds: Double
+    public var burstEventHz: Double
+    public var participation: Double
+    public var backpropagationPerEvent: Double
+    public var bapDelayMs: Double
 
-    public init(g1PerUmPerDay: Double = 0.005, lengthUm: Double = 5, enlargementThreshold: Double = 1.25,
-                taskFraction: Double = 0.3, probationDays: Double = 4, coactivityWindowMs: Double = 50,
-                coactivityThreshold: Double = 0.1, coactivityDistanceUm: Double = 10) {
-        self.g1PerUmPerDay = g1PerUmPerDay
-        self.lengthUm = lengthUm
-        self.enlargementThreshold = enlargementThreshold
-        self.taskFraction = taskFraction
-        self.probationDays = probationDays
-        self.coactivityWindowMs = coactivityWindowMs
-        self.coactivityThreshold = coactivityThreshold
-        self.coactivityDistanceUm = coactivityDistanceUm
+    public init(eventsPerDay: Int = 50, spacingSeconds: Double = 2, burstSeconds: Double = 0.1, burstEventHz: Double = 50,
+                participation: Double = 0.5, backpropagationPerEvent: Double = 0.8, bapDelayMs: Double = 5) {
+        self.eventsPerDay = eventsPerDay
+        self.spacingSeconds = spacingSeconds
+        self.burstSeconds = burstSeconds
+        self.burstEventHz = burstEventHz
+        self.participation = participation
+        self.backpropagationPerEvent = backpropagationPerEvent
+        self.bapDelayMs = bapDelayMs
     }
 
-    /// Draws the positions of the new spines of `days` around the eligible
-    /// spines at `sources` on a dendrite of `lengthUm` (kernel mass beyond
-    /// the ends is lost: the dendrite ends there).
-    public func births(around sources: [Double], lengthUm dendrite: Double, days: Double, random: RandomHandle) -> [Double] {
-        var positions: [Double] = []
-        for x in sources {
-            let count = random.poisson(mean: 2 * lengthUm * g1PerUmPerDay * days)
-            for _ in 0..<count {
-                let offset = random.exponential(mean: lengthUm) * (random.uniform() < 0.5 ? -1 : 1)
-                let position = x + offset
-                if position >= 0 && position <= dendrite { positions.append(position) }
-            }
-        }
-        return positions
+    /// The day's window as a session: one burst per "trial" of
+    /// `spacingSeconds`, the burst as its "movement", no background; the
+    /// spike jitter of the task axons is the session's.
+    public func session(jitterMs: Double) -> SessionActivity {
+        SessionActivity(trials: eventsPerDay, trialSeconds: spacingSeconds, movementSeconds: burstSeconds,
+                        ensembleEventHz: burstEventHz, participation: participation, jitterMs: jitterMs,
+                        axonBackgroundHz: 0, backpropagationBackgroundHz: 0,
+                        backpropagationPerEvent: backpropagationPerEvent, bapDelayMs: bapDelayMs)
     }
 }

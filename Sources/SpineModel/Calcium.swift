@@ -1,7 +1,7 @@
 import Foundation
 
 /// Which plasticity thresholds spine calcium is above: the Heaviside factors
-/// H(c − θ_d) and H(c − θ_p) of MODEL.md §1 (with H(0) = 0).
+/// H(c − θ_d) and H(c − θ_p) of docs/MODEL.md §1 (with H(0) = 0).
 public enum Gating: Int, Sendable, CaseIterable {
     case none = 0, depression = 1, potentiation = 2, both = 3
 
@@ -26,7 +26,7 @@ public struct GatingSegment: Sendable, Equatable {
     }
 }
 
-/// Spine calcium between jumps (MODEL.md §1): dc/dt = −c/τ_Ca, solved exactly,
+/// Spine calcium between jumps (docs/MODEL.md §1): dc/dt = −c/τ_Ca, solved exactly,
 /// c(t) = c₀ e^{−t/τ_Ca}. The time calcium spends above a threshold θ after
 /// starting at c₀ > θ is τ_Ca ln(c₀/θ), so an interval between two jumps
 /// splits into at most three segments of constant gating, found in closed form.

@@ -1,7 +1,7 @@
 import Foundation
 import GSL
 
-/// Parameters of dendritic calcium diffusion (MODEL.md §2).
+/// Parameters of dendritic calcium diffusion (docs/MODEL.md §2).
 public struct DiffusionParameters: Sendable, Equatable {
     /// Whether spines exchange calcium with the dendrite at all. Off: every
     /// spine is isolated (J_neck = 0) and the event-driven engine applies.
@@ -37,7 +37,7 @@ public struct DiffusionParameters: Sendable, Equatable {
 }
 
 /// Calcium of one dendrite's shaft and the part of its spines' calcium that
-/// came through their necks (MODEL.md §2):
+/// came through their necks (docs/MODEL.md §2):
 ///
 ///     ∂u/∂t = D ∂²u/∂x² − u/τ_dend + Σ_i (V_i/A_d)(c_i − u(x_i))/τ_neck δ(x − x_i)
 ///     dc_i/dt = −c_i/τ_Ca − (c_i − u(x_i))/τ_neck + inputs

@@ -1,7 +1,7 @@
 import Foundation
 import GSL
 
-/// The Graupner–Brunel efficacy ρ (MODEL.md §1):
+/// The Graupner–Brunel efficacy ρ (docs/MODEL.md §1):
 ///
 ///     τ dρ/dt = −ρ(1−ρ)(ρ*−ρ) + γ_p(1−ρ)H_p − γ_d ρ H_d + σ√τ √(H_p+H_d) η(t)
 ///

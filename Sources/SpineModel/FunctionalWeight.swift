@@ -1,7 +1,7 @@
 import Foundation
 
 /// The slow expression of efficacy into the functional synaptic weight
-/// (Chindemi 2022 eq. 38–41, MODEL.md §3):
+/// (Chindemi 2022 eq. 38–41, docs/MODEL.md §3):
 ///
 ///     dw/dt = (w̄(ρ) − w)/τ_change,   w̄(ρ) = 1 + ρ·(r − 1)
 ///

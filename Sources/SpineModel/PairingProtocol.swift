@@ -1,4 +1,4 @@
-/// A spike-pairing protocol (MODEL.md §1 readout): `pairs` pre–post pairs at
+/// A spike-pairing protocol (docs/MODEL.md §1 readout): `pairs` pre–post pairs at
 /// `frequencyHz`, the postsynaptic spike `deltaTMs` = t_post − t_pre after
 /// the presynaptic one. The presynaptic calcium jump arrives D ms after the
 /// presynaptic spike.

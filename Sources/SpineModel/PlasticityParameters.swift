@@ -1,4 +1,4 @@
-/// Parameters of the Graupner–Brunel calcium → efficacy model (MODEL.md §1).
+/// Parameters of the Graupner–Brunel calcium → efficacy model (docs/MODEL.md §1).
 /// Times in the model's own units, named in each property.
 public struct PlasticityParameters: Sendable, Equatable, Codable {
     /// τ_Ca, calcium decay time constant (ms).
@@ -48,7 +48,7 @@ public struct PlasticityParameters: Sendable, Equatable, Codable {
         self.weightRatio = weightRatio
     }
 
-    /// Coded under the names experiment files use (MODEL.md §1 symbols).
+    /// Coded under the names experiment files use (docs/MODEL.md §1 symbols).
     enum CodingKeys: String, CodingKey {
         case tauCalciumMs = "tau_ca_ms", calciumPre = "c_pre", calciumPost = "c_post"
         case thetaDepression = "theta_d", thetaPotentiation = "theta_p"
@@ -61,7 +61,7 @@ public struct PlasticityParameters: Sendable, Equatable, Codable {
     public var tauEfficacyMs: Double { tauEfficacySeconds * 1000 }
 }
 
-/// The nine published parameter sets (MODEL.md §1 table; θ_d = 1 and
+/// The nine published parameter sets (docs/MODEL.md §1 table; θ_d = 1 and
 /// ρ* = 0.5 in all). Names are the ones experiment files use.
 public enum PlasticityPreset: String, CaseIterable, Sendable {
     case dp = "DP"

@@ -2,7 +2,7 @@ import Foundation
 import GSL
 
 /// Spine head volume v (µm³) and its log s = ln v: intrinsic and extrinsic
-/// dynamics (MODEL.md §3).
+/// dynamics (docs/MODEL.md §3).
 ///
 /// **OU on log size** (default):
 ///
@@ -19,7 +19,7 @@ import GSL
 /// (Matsuzaki 2004). With τ_e set, s = z + Δm·e: z is the intrinsic OU
 /// around m₀ (τ_s, σ_s) and e, the expressed efficacy, follows ρ as
 /// de/dt = (ρ − e)/τ_e. For τ_e = τ_s this is exactly the form above (for ρ
-/// constant over a step), so it generalises MODEL.md §3 and does not change it.
+/// constant over a step), so it generalises docs/MODEL.md §3 and does not change it.
 public struct LogSizeOU: Sendable, Equatable {
     /// m₀, target log-volume of a depressed spine (ln µm³).
     public var baselineLogVolume: Double
@@ -32,7 +32,7 @@ public struct LogSizeOU: Sendable, Equatable {
     /// Whether the intrinsic (activity-independent) noise is on.
     public var intrinsicNoise: Bool
     /// τ_e (days), the structural expression time of ρ; nil: expression
-    /// through the OU relaxation itself (MODEL.md §3 as written).
+    /// through the OU relaxation itself (docs/MODEL.md §3 as written).
     public var expressionDays: Double?
 
     public init(baselineLogVolume: Double = -3.0, potentiationLogShift: Double = 0.7, relaxationDays: Double = 7,

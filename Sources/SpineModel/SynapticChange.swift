@@ -1,5 +1,5 @@
 /// UP/DOWN transition probabilities of a protocol and the resulting change of
-/// mean synaptic strength (MODEL.md §1):
+/// mean synaptic strength (docs/MODEL.md §1):
 ///
 ///     change = [β(1−UP) + (1−β)DOWN + b(β·UP + (1−β)(1−DOWN))] / [β + (1−β)b]
 ///

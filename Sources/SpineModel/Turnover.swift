@@ -1,7 +1,7 @@
 import Foundation
 import GSL
 
-/// Elimination and baseline spinogenesis (MODEL.md §4).
+/// Elimination and baseline spinogenesis (docs/MODEL.md §4).
 ///
 /// **Elimination below v_min.** A spine is removed when its volume falls
 /// below v_min, i.e. when s = ln v first reaches b = ln v_min. A step of Δt
@@ -133,5 +133,20 @@ public struct OUTurnoverTheory: Sendable {
             try Quadrature.integrate(from: ub, to: upper) { u in exp(0.5 * u * u) }.value
         }
         return try scale((y - target) / sd) / scale((sNew - target) / sd)
+    }
+}
+
+/// Why a spine appeared or disappeared (the `cause` column of turnover.csv).
+public enum TurnoverCause: UInt8, Sendable, Codable {
+    case baselineSpinogenesis, activityGuidedSpinogenesis, belowMinimumVolume, hazard, transient
+
+    public var name: String {
+        switch self {
+        case .baselineSpinogenesis: "baseline-spinogenesis"
+        case .activityGuidedSpinogenesis: "activity-guided-spinogenesis"
+        case .belowMinimumVolume: "below-v-min"
+        case .hazard: "hazard"
+        case .transient: "transient"
+        }
     }
 }

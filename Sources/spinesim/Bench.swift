@@ -106,11 +106,11 @@ extension Bench {
     struct MemoryStability: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "memory-stability",
-            abstract: "The memory-stability experiment (training and home cage, four conditions) at its default size and scaled up.",
+            abstract: "A memory experiment (by default memory-stability: training and home cage, four conditions) at its default size and scaled up.",
             discussion: "One line per scale: 'memory-stability bench: scale=… dendrites=… spines=… wall_s=… days_per_s=… condition_days_per_s=…'."
         )
 
-        @Option(help: "The memory-stability experiment file.") var experiment = "Experiments/memory-stability.yaml"
+        @Option(help: "The memory experiment file.") var experiment = "Experiments/memory-stability.yaml"
         @Option(parsing: .upToNextOption, help: "Multiples of the file's dendrite count to run.") var scales: [Int] = [1, 10]
         @OptionGroup var execution: BenchExecution
 

@@ -41,7 +41,7 @@ struct ExecutionOptions: ParsableArguments {
     @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
 
-    @Option(help: "Write a checkpoint every this many simulated days (population experiments); resume with `spinesim resume DIR`.")
+    @Option(help: "Write a checkpoint every this many simulated days (experiments that run over days: population, learning-vs-notask, memory); resume with `spinesim resume DIR`.")
     var checkpointEvery: Int?
 
     @Flag(help: "No progress output.")

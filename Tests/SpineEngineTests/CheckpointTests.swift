@@ -4,12 +4,19 @@ import Testing
 
 /// Files of a run directory that must not depend on how the run was
 /// executed (thread count, interruptions): everything but the manifest and
-/// the checkpoints.
+/// the checkpoints, with the final states (`final_state/NAME`).
 func resultFiles(_ directory: URL) throws -> [String: Data] {
     var files: [String: Data] = [:]
     for name in try FileManager.default.contentsOfDirectory(atPath: directory.path)
     where name != "manifest.json" && name != "checkpoints" {
-        files[name] = try Data(contentsOf: directory.appendingPathComponent(name))
+        let url = directory.appendingPathComponent(name)
+        if name == "final_state" {
+            for state in try FileManager.default.contentsOfDirectory(atPath: url.path) {
+                files["\(name)/\(state)"] = try Data(contentsOf: url.appendingPathComponent(state))
+            }
+        } else {
+            files[name] = try Data(contentsOf: url)
+        }
     }
     return files
 }

@@ -8,11 +8,11 @@ import Testing
 struct LearningTests {
     @Test("events merge spikes closer than the merge window; co-activity is normalised by the geometric mean")
     func eventsAndCoactivity() {
-        #expect(ActivityAnalysis.events([0, 10, 40, 100, 130, 400], mergeMs: 50) == [0, 100, 400])
-        #expect(ActivityAnalysis.coactivity([0, 100, 200], [0, 100, 200], windowMs: 10) == 1)
-        #expect(ActivityAnalysis.coactivity([0, 100], [500, 900], windowMs: 50) == 0)
+        #expect(CoActivity.events([0, 10, 40, 100, 130, 400], mergeMs: 50) == [0, 100, 400])
+        #expect(CoActivity.normalised([0, 100, 200], [0, 100, 200], windowMs: 10) == 1)
+        #expect(CoActivity.normalised([0, 100], [500, 900], windowMs: 50) == 0)
         // One of a's two events has a partner within ±50 ms; b has two events: 1/√(2·2).
-        #expect(abs(ActivityAnalysis.coactivity([0, 100], [10, 500], windowMs: 50) - 0.5) < 1e-15)
+        #expect(abs(CoActivity.normalised([0, 100], [10, 500], windowMs: 50) - 0.5) < 1e-15)
     }
 
     @Test("movement-related spines: events locked to movements pass the shuffle test, uniform events do not")
@@ -41,7 +41,7 @@ struct LearningTests {
         var lockedLearning = 0, lockedNoTask = 0, countLearning = 0, countNoTask = 0
         for seed in 1...20 {
             for (regime, stream) in [(SessionActivity.Regime.learning, RandomStream(seed: UInt64(seed))),
-                                     (.noTask, RandomStream(seed: UInt64(1000 + seed)))] {
+                                     (.notask, RandomStream(seed: UInt64(1000 + seed)))] {
                 let timeline = stream.withHandle { activity.timeline(regime: regime, random: $0) }
                 let events = Set(timeline.ensembleEventsMs.map { ($0 + activity.bapDelayMs) })
                 let locked = timeline.backpropagatingMs.filter { events.contains($0) }.count

@@ -1,68 +1,80 @@
 import Foundation
+import GSL
 import SpineEngine
 import Testing
 
 @Suite("Memory stability")
 struct MemoryTests {
-    @Test("half-life: linear between records, the last day when half is never lost; Pearson's r of exact lines is ±1")
-    func retentionMeasures() {
-        let reached = Retention.halfLife([(0, 1), (2, 0.8), (4, 0.4), (6, 0.2)])
-        #expect(reached.reached && abs(reached.days - 3.5) < 1e-12)
-        let censored = Retention.halfLife([(0, 1), (2, 0.9), (4, 0.6)])
-        #expect(!censored.reached && censored.days == 4)
+    @Test("half-life: linear between records, none when half is never lost; Pearson's r of exact lines is ±1")
+    func retentionMeasures() throws {
+        let reached = try #require(Retention.halfLife([(0, 1), (2, 0.8), (4, 0.4), (6, 0.2)]))
+        #expect(abs(reached - 3.5) < 1e-12)
+        #expect(Retention.halfLife([(0, 1), (2, 0.9), (4, 0.6)]) == nil)
         let x = [0.1, 0.4, 0.2, 0.9]
-        #expect(abs(Retention.pearson(x, x.map { 3 * $0 + 1 }) - 1) < 1e-12)
-        #expect(abs(Retention.pearson(x, x.map { -$0 }) + 1) < 1e-12)
-        #expect(Retention.pearson(x, [0, 0, 0, 0]).isNaN)
+        #expect(abs(Statistics.correlation(x, x.map { 3 * $0 + 1 }) - 1) < 1e-12)
+        #expect(abs(Statistics.correlation(x, x.map { -$0 }) + 1) < 1e-12)
+        #expect(Statistics.correlation(x, [0, 0, 0, 0]).isNaN)
+    }
+
+    /// The recall signal's null is every set of n of the N spines: enumerated
+    /// by hand, its mean and SD must equal the closed form of sampling
+    /// without replacement that `recallDPrime` uses.
+    @Test("recall d′ equals (S − mean)/SD over every set of n spines, enumerated")
+    func recallDPrimeAgainstEnumeration() {
+        let weights = [1.0, 2.0, 1.2, 1.9, 1.0, 1.5]
+        let task = [1, 3, 5]   // indices of the task's spines
+        let s = task.reduce(0) { $0 + weights[$1] }
+        var sums: [Double] = []
+        for a in 0..<6 { for b in (a + 1)..<6 { for c in (b + 1)..<6 { sums.append(weights[a] + weights[b] + weights[c]) } } }
+        let mean = sums.reduce(0, +) / Double(sums.count)
+        let sd = (sums.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(sums.count)).squareRoot()
+        #expect(abs(Retention.recallDPrime(taskWeight: s, taskSpines: 3, weights: weights) - (s - mean) / sd) < 1e-12)
+        #expect(Retention.recallDPrime(taskWeight: 6, taskSpines: 6, weights: weights).isNaN)   // every spine: no null
+        #expect(Retention.recallDPrime(taskWeight: 2, taskSpines: 2, weights: [1, 1, 1]).isNaN)  // no spread
     }
 
     /// Without intrinsic noise sizes relax deterministically toward m(ρ) ≥ m₀ > ln v_min, so no
     /// spine reaches v_min and nothing is born: every learned spine lives, and the density can only
-    /// fall (new spines still on probation are removed as transient). With noise, a learned spine that died never returns: the fraction alive cannot rise.
-    @Test("memory-stability: noise off keeps every learned spine, noise on only loses them; thread-independent")
+    /// fall (new spines still on probation are removed as transient). With noise, a learned spine
+    /// that died never returns: the fraction alive cannot rise. Learned spines are those of the
+    /// task's axons, so the recall signal d′ of a freshly learned task is positive.
+    @Test("memory-stability: noise off keeps every learned spine, noise on only loses them; labels from the schedule")
     func memoryStabilitySmall() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("memory.yaml")
-        try """
-            experiment: memory-stability
-            seed: 11
-            dendrites: {count: 3, length_um: 40}
-            training_days: 3
-            home_cage_days: 12
-            record_every_days: 3
-            histogram_days: [0, 12]
-            plasticity: {preset: DPD}
-            diffusion: {enabled: false}
-            initial_population: {density_per_um: 1.5, fraction_potentiated: 0.3, sizes: stationary}
-            size_dynamics: {relaxation_days: 7, expression_hours: 2}
-            session: {trials: 20}
-            """.write(to: file, atomically: true, encoding: .utf8)
-        let one = folder.appendingPathComponent("one"), two = folder.appendingPathComponent("two")
-        try ExperimentRunner.run(RunOptions(experimentPath: file.path, outputPath: one.path, threads: 1, quiet: true))
-        try ExperimentRunner.run(RunOptions(experimentPath: file.path, outputPath: two.path, threads: 2, quiet: true))
-        #expect(try resultFiles(one) == resultFiles(two))
+        let file = try SmallExperiments.write(SmallExperiments.stability, named: "memory.yaml", in: folder)
+        let out = folder.appendingPathComponent("out")
+        #expect(try spinesim(["run", file.path, "--out", out.path, "--quiet"]).status == 0)
 
-        let retention = try csvRows(one.appendingPathComponent("retention.csv"))
-        #expect(retention.count == 4 * 5)
-        for condition in ["learning_noise_on", "learning_noise_off", "notask_noise_on", "notask_noise_off"] {
+        let retention = try csvRows(out.appendingPathComponent("retention.csv"))
+        let conditions = ["learning_noise_off", "learning_noise_on", "notask_noise_off", "notask_noise_on"]
+        #expect(Set(retention.map { $0["condition"]! }) == Set(conditions))
+        #expect(retention.map { $0["condition"]! } == retention.map { $0["condition"]! }.sorted())   // grouped in schedule order
+        for condition in conditions {
             let rows = retention.filter { $0["condition"] == condition }
             let alive = rows.map { Double($0["fraction_learned_alive"]!)! }
             let potentiated = rows.map { Double($0["fraction_learned_potentiated"]!)! }
-            #expect(rows.map { $0["day_after_training"]! } == ["0", "3", "6", "9", "12"])
-            #expect(alive.first == 1 && Double(rows[0]["size_pattern_correlation"]!)! > 1 - 1e-12, "\(condition)")
-            #expect(alive == alive.sorted(by: >=), "\(condition)")
+            let all = rows.map { Double($0["fraction_all_alive"]!)! }
+            // Training ends on day 5: records at 0 (day 5), then days 6, 9, …, 45 (every 3) — 0, 1, 4, …, 40.
+            #expect(rows.map { Int($0["day_after_training"]!)! } == [0] + Array(stride(from: 1, through: 40, by: 3)))
+            #expect(rows.allSatisfy { $0["task"] == "A" })
+            #expect(alive.first == 1 && all.first == 1 && Double(rows[0]["size_pattern_correlation"]!)! > 1 - 1e-12, "\(condition)")
+            if condition.hasPrefix("learning") { #expect(Double(rows[0]["recall_dprime"]!)! > 0, "\(condition)") }
+            #expect(alive == alive.sorted(by: >=) && all == all.sorted(by: >=), "\(condition)")
             #expect(zip(potentiated, alive).allSatisfy { $0 <= $1 }, "\(condition)")
             if condition.hasSuffix("off") { #expect(alive.allSatisfy { $0 == 1 }, "\(condition)") }
         }
-        let density = try csvRows(one.appendingPathComponent("density.csv"))
+        let schedule = try csvRows(out.appendingPathComponent("schedule.csv"))
+        #expect(schedule.filter { $0["condition"] == "learning_noise_off" && $0["kind"] == "home_cage" }.map { $0["intrinsic_noise"]! } == ["off"])
+        let density = try csvRows(out.appendingPathComponent("density.csv"))
         for condition in ["learning_noise_off", "notask_noise_off"] {
-            let values = density.filter { $0["condition"] == condition }.map { Double($0["spine_density_per_um"]!)! }
+            let values = density.filter { $0["condition"] == condition && Int($0["day"]!)! >= 5 }.map { Double($0["spine_density_per_um"]!)! }
             #expect(values == values.sorted(by: >=))
         }
-        let summary = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: one.appendingPathComponent("summary.json"))) as? [String: Any])
-        #expect((summary["learned_spines_learning_noise_on"] as? Double ?? 0) > 0)
-        #expect(summary["half_life_reached_learning_noise_off"] as? Bool == false)
-        #expect(summary["half_life_days_learning_noise_off"] as? Double == 12)
+        let summary = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any])
+        let task = try #require(((summary["conditions"] as? [String: Any])?["learning_noise_off"] as? [String: Any])?["tasks"] as? [String: Any])
+        let a = try #require(task["A"] as? [String: Any])
+        #expect((a["learned_spines"] as? Int ?? 0) > 0)
+        #expect(a["half_life_days"] is NSNull && (a["half_life_days_reason"] as? String)?.contains("more than half") == true)
     }
 }

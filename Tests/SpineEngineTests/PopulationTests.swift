@@ -53,7 +53,7 @@ struct PopulationTests {
     /// s = z + Δm·e with τ_e = τ_s is algebraically the plain OU toward
     /// m(ρ): with the same draws the two must agree to rounding, noise on.
     /// With τ_e = 2 h and noise off, a spine potentiated at its depressed
-    /// target must sit at m₀ + Δm(1 − e^{−Δt/τ_e}) after Δt (MODEL.md §3).
+    /// target must sit at m₀ + Δm(1 − e^{−Δt/τ_e}) after Δt (docs/MODEL.md §3).
     @Test("a separate structural expression time generalises the OU form and expresses potentiation within hours")
     func structuralExpression() throws {
         func advanced(_ size: LogSizeOU, days: Double) throws -> [Double] {

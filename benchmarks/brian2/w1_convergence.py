@@ -4,7 +4,7 @@
 Brian2 integrates ρ on a clock of step dt, so H(c − θ) is sampled at the
 clock's times and spike times are rounded to it: the time calcium spends above
 θ_d and θ_p is only resolved to O(dt). That time is the one thing the STDP
-readout depends on (the GB 2012 closed form is a function of it alone, MODEL.md
+readout depends on (the GB 2012 closed form is a function of it alone, docs/MODEL.md
 §1), so this script measures it in Brian2 for each dt (one synapse per Δt,
 accumulators dA/dt = H) and compares it with the exact time from the calcium's
 closed form, then propagates the difference through the closed form to the

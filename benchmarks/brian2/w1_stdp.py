@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""W1 in Brian2: the DP STDP protocol of Graupner & Brunel 2012 (MODEL.md §1).
+"""W1 in Brian2: the DP STDP protocol of Graupner & Brunel 2012 (docs/MODEL.md §1).
 
 60 pre–post pairs at 1 Hz for each Δt = t_post − t_pre from −100 to +100 ms in
 steps of 5 ms; `--synapses` independent synapses per Δt, half starting DOWN
@@ -24,13 +24,13 @@ import numpy as np
 
 from brian2_run import select_device, timed_run, write_timing
 
-# The DP preset (MODEL.md §1 table).
+# The DP preset (docs/MODEL.md §1 table).
 DP = dict(tau_ca_ms=20.0, c_pre=1.0, c_post=2.0, theta_d=1.0, theta_p=1.3, gamma_d=200.0, gamma_p=321.808,
           sigma=2.8284, tau_rho_s=150.0, delay_ms=13.7, rho_star=0.5, beta=0.5, b=5.0)
 
 
 def change_of(up, down, p):
-    """MODEL.md §1: change of mean synaptic strength from UP and DOWN."""
+    """docs/MODEL.md §1: change of mean synaptic strength from UP and DOWN."""
     beta, b = p["beta"], p["b"]
     return (beta * (1 - up) + (1 - beta) * down + b * (beta * up + (1 - beta) * (1 - down))) / (beta + (1 - beta) * b)
 

@@ -4,16 +4,16 @@ SpineSim exported (`spinesim bench session --export DIR`).
 
 The same equations and parameters as SpineSim (read from DIR/session.json):
 
-  spine calcium (MODEL.md §1–2), per spine i on its dendrite:
+  spine calcium (docs/MODEL.md §1–2), per spine i on its dendrite:
       dc_i/dt = −c_i/τ_Ca − (c_i − u(x_i))/τ_neck + C_pre Σ δ(t − t_pre − D) + C_post Σ δ(t − t_bAP)
   dendritic calcium, as coupled compartments of Δx = 0.5 µm (sealed ends):
       du_k/dt = D (u_{k−1} − 2u_k + u_{k+1})/Δx² − u_k/τ_dend
                 + Σ_i w_ik (V_i/(A_d Δx)) (c_i − u(x_i))/τ_neck
     with u(x_i) = Σ_k w_ik u_k, w_ik the hat weights of the two nearest
     compartment centres (SpineSim's coupling, DendriticCalcium.swift);
-  efficacy (MODEL.md §1):
+  efficacy (docs/MODEL.md §1):
       τ dρ/dt = −ρ(1−ρ)(ρ*−ρ) + γ_p(1−ρ)H(c−θ_p) − γ_d ρ H(c−θ_d) + σ√τ √(H_p+H_d) η
-  log size s = ln v (MODEL.md §3):
+  log size s = ln v (docs/MODEL.md §3):
       ds/dt = −(s − (m₀ + Δm·ρ))/τ_s + σ_s η_s,  σ_s = sd·√(2/τ_s).
 
 Calcium and compartments: exponential Euler (exact for each variable's own

@@ -25,7 +25,7 @@ public enum DiffusionBenchmark {
         let durationMs = seconds * 1000
         let start = DenseKernel.now()
         let perDendrite = try parallelMap(count: dendrites, threads: threads) { index -> (Int, Double, Double) in
-            try RandomStream(seeds: seeds, purpose: Dendrite.streamPurpose, index: index).withHandle { random in
+            try RandomStream(seeds: seeds, purpose: StreamPurpose.dendrite, index: index).withHandle { random in
                 let count = random.poisson(mean: densityPerUm * lengthUm)
                 let positions = (0..<count).map { _ in random.uniform() * lengthUm }
                 let volumes = (0..<count).map { _ in exp(-2.8 + 0.87 * random.gaussian()) }

@@ -6,10 +6,10 @@ import SpineModel
 /// one learning session on dendrites with spines, through everything a
 /// session changes —
 /// - spine calcium with neck exchange to the dendrite's calcium diffusion
-///   (MODEL.md §1–2, `CalciumWindow`: each spine's own calcium exact, the shaft
+///   (docs/MODEL.md §1–2, `CalciumWindow`: each spine's own calcium exact, the shaft
 ///   on the Crank–Nicolson grid, threshold crossings exact);
-/// - the efficacy ρ (MODEL.md §1, `EfficacyIntegrator`);
-/// - OU log sizes with the ρ-dependent target m(ρ) = m₀ + Δm·ρ (MODEL.md §3,
+/// - the efficacy ρ (docs/MODEL.md §1, `EfficacyIntegrator`);
+/// - OU log sizes with the ρ-dependent target m(ρ) = m₀ + Δm·ρ (docs/MODEL.md §3,
 ///   `LogSizeOU`), advanced by the exact OU transition over chunks of
 ///   `chunkMs`, with the target at the chunk's mean ρ (trapezoid): the
 ///   error is O((chunk/τ_s)·Δρ²), below 1e-9 for 6 s chunks and τ_s = 7 days.
@@ -19,7 +19,6 @@ import SpineModel
 /// seed: the same seed gives the same bits for any thread count. The inputs
 /// can be exported so that another simulator (Brian2) runs the same session.
 public enum SessionBenchmark {
-    static let inputPurpose: UInt8 = 41, dynamicsPurpose: UInt8 = 42
 
     /// What one benchmark session simulates.
     public struct Setup: Sendable {
@@ -40,7 +39,7 @@ public enum SessionBenchmark {
 
         /// The W2 defaults: DPD (the learning experiment's preset), the learning
         /// regime of Experiments/learning-vs-notask.yaml with `minutes`·10 trials
-        /// of 6 s, diffusion and sizes at their MODEL.md defaults (τ_s = 7 days).
+        /// of 6 s, diffusion and sizes at their docs/MODEL.md defaults (τ_s = 7 days).
         public init(dendrites: Int = 20, minutes: Double = 30) {
             self.dendrites = dendrites
             lengthUm = 100
@@ -88,7 +87,7 @@ public enum SessionBenchmark {
     /// Draws dendrite `index`'s spines (uniform positions, ρ₀ ∈ {0, 1}, log
     /// sizes from the OU's stationary law around m(ρ₀)) and its session's activity.
     public static func inputs(_ setup: Setup, dendrite index: Int, seeds: StreamSeeds) -> DendriteInputs {
-        RandomStream(seeds: seeds, purpose: inputPurpose, index: index).withHandle { random in
+        RandomStream(seeds: seeds, purpose: StreamPurpose.benchmarkInputs, index: index).withHandle { random in
             let n = setup.spinesPerDendrite
             let positions = (0..<n).map { _ in random.uniform() * setup.lengthUm }.sorted()
             let rho = (0..<n).map { _ in random.uniform() < setup.fractionPotentiated ? 1.0 : 0.0 }
@@ -152,7 +151,7 @@ public enum SessionBenchmark {
         let perDendrite = try parallelMap(count: setup.dendrites, threads: threads) { index -> (DendriteInputs, [SpineOutcome]) in
             let inputs = inputs(setup, dendrite: index, seeds: seeds)
             let outcomes = try simulate(inputs, setup: setup,
-                                        random: RandomStream(seeds: seeds, purpose: dynamicsPurpose, index: index))
+                                        random: RandomStream(seeds: seeds, purpose: StreamPurpose.benchmarkDynamics, index: index))
             return (inputs, outcomes)
         }
         return Result(inputs: perDendrite.map(\.0), outcomes: perDendrite.map(\.1),
@@ -269,7 +268,7 @@ public enum SessionBenchmark {
         let seeds = StreamSeeds(runSeed: seed)
         let shared = Partitioned(inputs)
         return try parallelMap(count: inputs.count, threads: threads) { index in
-            try simulate(shared[index], setup: setup, random: RandomStream(seeds: seeds, purpose: dynamicsPurpose, index: index))
+            try simulate(shared[index], setup: setup, random: RandomStream(seeds: seeds, purpose: StreamPurpose.benchmarkDynamics, index: index))
         }
     }
 

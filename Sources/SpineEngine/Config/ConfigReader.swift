@@ -64,6 +64,12 @@ final class ConfigMapping {
 
     func contains(_ key: String) -> Bool { pairs.contains { $0.key == key } }
 
+    /// The value node of `key` without marking it as read (nil if absent).
+    func peek(_ key: String) -> Node? { pairs.first { $0.key == key }?.value }
+
+    /// The keys present, in file order.
+    var keys: [String] { pairs.map(\.key) }
+
     func error(_ key: String, _ node: Node?, _ message: String) -> ConfigError {
         let path = keyPath(key)
         return ConfigError(location: source.location(of: node ?? self.node, keyPath: path), keyPath: path, message: message)

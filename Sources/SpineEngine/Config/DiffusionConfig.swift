@@ -1,6 +1,6 @@
 import SpineModel
 
-/// The `diffusion:` section (MODEL.md §2).
+/// The `diffusion:` section (docs/MODEL.md §2).
 extension DiffusionParameters {
     static func read(_ section: ConfigMapping?) throws -> DiffusionParameters {
         var d = DiffusionParameters()

@@ -1,7 +1,7 @@
 import SpineModel
 
 /// The `plasticity:` section: a preset by name, and any of its parameters
-/// overridden by key (MODEL.md §1 table). Encoded flat, as it is written.
+/// overridden by key (docs/MODEL.md §1 table). Encoded flat, as it is written.
 public struct PlasticityConfig: Encodable, Sendable, Equatable {
     public var preset: String
     public var parameters: PlasticityParameters

@@ -8,7 +8,10 @@ public enum ExperimentKind: String, CaseIterable, Sendable, Codable {
     case population
     case heterosynaptic
     case learningVsNoTask = "learning-vs-notask"
-    case memoryStability = "memory-stability"
+    case memory
+
+    /// Whether the kind runs on the timeline engine (day by day: checkpoints and resume).
+    public var runsOverDays: Bool { [.population, .learningVsNoTask, .memory].contains(self) }
 }
 
 /// What every experiment needs to run: where to write, the run's seeds and
@@ -61,6 +64,10 @@ public struct Experiment: Encodable, Sendable {
         guard root.contains("experiment") else {
             throw root.missing("experiment", allowed: ConfigMapping.oneOf(kinds))
         }
+        if root.peek("experiment")?.scalar?.string == "memory-stability" {
+            throw root.error("experiment", root.value("experiment"),
+                             "'memory-stability' is now a schedule of the 'memory' kind (see Experiments/memory-stability.yaml); allowed: \(ConfigMapping.oneOf(kinds))")
+        }
         let kind = ExperimentKind(rawValue: try root.choice("experiment", from: kinds))!
         let description = try root.text("description")
         let seed = try root.uint64("seed", default: defaultSeed)
@@ -78,8 +85,8 @@ public struct Experiment: Encodable, Sendable {
             body = try HeterosynapticExperiment.read(root)
         case .learningVsNoTask:
             body = try LearningExperiment.read(root)
-        case .memoryStability:
-            body = try MemoryStabilityExperiment.read(root)
+        case .memory:
+            body = try MemoryExperiment.read(root)
         }
         try root.finish()
         return Experiment(kind: kind, description: description, seed: seed,

@@ -36,6 +36,10 @@ public enum ExperimentRunner {
         var experiment = try Experiment.load(path: options.experimentPath, overrides: options.overrides)
         if let seed = options.seed { experiment.seed = seed }
         let threads = try threadCount(options.threads)
+        if let every = options.checkpointEveryDays, !experiment.kind.runsOverDays {
+            throw ConfigError(location: "--checkpoint-every \(every)", keyPath: "",
+                              message: "'\(experiment.kind.rawValue)' runs in one piece and has no days to checkpoint; allowed: experiments that run over days (\(ExperimentKind.allCases.filter(\.runsOverDays).map(\.rawValue).joined(separator: ", ")))")
+        }
         let stem = ((options.experimentPath as NSString).lastPathComponent as NSString).deletingPathExtension
         let directory = try RunDirectory(path: options.outputPath ?? "Results/\(stem)", force: options.force)
         let manifest = Manifest(experiment: experiment.kind.rawValue, experimentFile: options.experimentPath,
@@ -110,5 +114,8 @@ public enum ExperimentRunner {
             throw error
         }
         try context.directory.writeJSON("manifest.json", manifest)
+        // Streams kept for a resume until the run was complete.
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: context.directory.url.path)) ?? []
+        for name in names where name.hasSuffix(".partial") { try? FileManager.default.removeItem(at: context.directory.file(name)) }
     }
 }

@@ -80,7 +80,7 @@ extension HeterosynapticExperiment {
 
     public func encode(to encoder: Encoder) throws {
         let tree: ConfigTree = [
-            "plasticity": .map([("preset", .text(plasticity.preset))] + PopulationConfig.parameterPairs(plasticity.parameters)),
+            "plasticity": .map([("preset", .text(plasticity.preset))] + ModelSettings.parameterPairs(plasticity.parameters)),
             "diffusion": diffusion.tree,
             "dendrite": ["length_um": .number(dendriteLengthUm), "spine_volume_um3": .number(spineVolumeUm3)],
             "cluster": ["spacing_um": .number(clusterSpacingUm), "sizes": .numbers(clusterSizes),

@@ -2,7 +2,7 @@ import Foundation
 import GSL
 import SpineModel
 
-/// The `heterosynaptic` experiment (MODEL.md §2): a cluster of adjacent
+/// The `heterosynaptic` experiment (docs/MODEL.md §2): a cluster of adjacent
 /// spines receives an LTP pairing protocol; calcium leaks through the necks,
 /// diffuses along the dendrite and enters unstimulated neighbours ("probes")
 /// at chosen distances. Reported: the neighbours' change of efficacy and size
@@ -39,7 +39,6 @@ public struct HeterosynapticExperiment: ExperimentBody {
     public var diffusionValues: [Double]
     public var diffusionDistancesUm: [Double]
 
-    static let streamPurpose: UInt8 = 4
     /// Where the cluster's first spine sits (µm from the dendrite's start).
     static let clusterStartUm = 10.0
 
@@ -145,7 +144,7 @@ public struct HeterosynapticExperiment: ExperimentBody {
                 outcome.timeAbovePotentiationMs += segment.durationMs * segment.gating.potentiation
             }
             guard condition.role != .clusterOnly else { return outcome }
-            let stream = RandomStream(type: generator, seeds: seeds, purpose: HeterosynapticExperiment.streamPurpose,
+            let stream = RandomStream(type: generator, seeds: seeds, purpose: StreamPurpose.heterosynaptic,
                                       index: index * 256 + spine)
             var sum = 0.0, sumSquares = 0.0, volume = 0.0, potentiated = 0, depressed = 0
             try stream.withHandle { random in

@@ -18,7 +18,6 @@ public struct PairingSweep: ExperimentBody {
     public let maximumStepMs: Double
 
     /// Generator-stream purpose of the grid points.
-    static let streamPurpose: UInt8 = 1
 
     enum CodingKeys: String, CodingKey {
         case plasticity, pairing, synapsesPerPoint = "synapses_per_point", integration
@@ -85,7 +84,7 @@ public struct PairingSweep: ExperimentBody {
         let step = maximumStepMs
         return try parallelMap(count: grid.count, threads: threads) { [grid] index in
             let pairing = grid[index]
-            let stream = RandomStream(type: generator, seeds: seeds, purpose: PairingSweep.streamPurpose, index: index)
+            let stream = RandomStream(type: generator, seeds: seeds, purpose: StreamPurpose.pairing, index: index)
             let simulation = PairingSimulation(parameters: parameters, protocol: pairing, maximumStepMs: step)
             let simulated = try stream.withHandle { try simulation.estimate(synapsesPerState: perState, random: $0) }
             progress?.advance()

@@ -1,34 +1,9 @@
 import Foundation
 import GSL
 
-/// The analyses of Hedrick et al. 2022 applied to simulated activity.
+/// The analyses of Hedrick et al. 2022 applied to simulated activity
+/// (docs/MODEL.md §5; glutamate events and co-activity: `CoActivity`).
 public enum ActivityAnalysis {
-    /// Imaging events of a spine (glutamate release seen by iGluSnFR): its
-    /// presynaptic spikes, those closer than `mergeMs` to the previous one
-    /// joined into one event (the first spike's time).
-    public static func events(_ spikes: [Double], mergeMs: Double) -> [Double] {
-        var events: [Double] = []
-        var last = -Double.infinity
-        for t in spikes {
-            if t - last > mergeMs { events.append(t) }
-            last = t
-        }
-        return events
-    }
-
-    /// Co-activity of two spines (Hedrick 2022): the number of events of `a`
-    /// with an event of `b` within ±window, normalised by the geometric mean
-    /// √(n_a n_b) of the two event counts.
-    public static func coactivity(_ a: [Double], _ b: [Double], windowMs: Double) -> Double {
-        guard !a.isEmpty, !b.isEmpty else { return 0 }
-        var j = 0, coincident = 0
-        for t in a {
-            while j < b.count && b[j] < t - windowMs { j += 1 }
-            if j < b.count && b[j] <= t + windowMs { coincident += 1 }
-        }
-        return Double(coincident) / (Double(a.count) * Double(b.count)).squareRoot()
-    }
-
     /// Movement-related spines (Hedrick 2022, Extended Data Fig. 3a): a
     /// spine's movement score is the number of its events inside movements;
     /// the movements are shuffled in time `shuffles` times — every movement,

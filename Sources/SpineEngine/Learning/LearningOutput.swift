@@ -21,10 +21,10 @@ extension LearningExperiment {
         var taskPositions: [Double]
     }
 
-    func newSpines(_ record: RegimeRecord) -> [NewSpine] {
+    func newSpines(_ record: LearningRecorder.RegimeRecord) -> [NewSpine] {
         let days = imagingDays
         let firstDay = days.first!, lastDay = days.last!
-        let enlarged = log(guided.enlargementThreshold)
+        let criteria = guided.criteria(rhoStar: settings.plasticity.parameters.rhoStar)
         var result: [NewSpine] = []
         for dendrite in 0..<population.dendriteCount {
             let initial = Set(record.observations[firstDay]![dendrite].map(\.serial))
@@ -42,7 +42,7 @@ extension LearningExperiment {
                         birthDay: record.births[dendrite][o.serial]?.day ?? o.birthDay,
                         deathDay: record.deaths[dendrite][o.serial]?.day, transient: !final.contains(o.serial),
                         nearestTaskDistanceUm: nearest.map { abs($0.positionUm - o.positionUm) },
-                        nearestTaskEnlarged: nearest.map { $0.logVolume - $0.baselineLogVolume >= enlarged },
+                        nearestTaskEnlarged: nearest.map { criteria.isEnlarged(logVolume: $0.logVolume, baselineLogVolume: $0.baselineLogVolume) },
                         taskPositions: others.map(\.positionUm)))
                 }
             }
@@ -79,7 +79,7 @@ extension LearningExperiment {
         return (observed, shuffled)
     }
 
-    func write(_ records: [RegimeRecord], model: PopulationModel, newSpineLifetimeDays: Double?,
+    func write(_ records: [LearningRecorder.RegimeRecord], model: PopulationModel, newSpineLifetimeDays: Double?,
                context: RunContext) throws -> [String] {
         let directory = context.directory
         let length = Double(population.dendriteCount) * population.dendriteLengthUm
@@ -90,7 +90,7 @@ extension LearningExperiment {
         var figures: [String: RegimeFigures] = [:]
         let edges = stride(from: 0.0, through: clusteringMaxUm, by: clusteringBinUm).map { $0 }
         for (regimeIndex, record) in records.enumerated() {
-            let name = record.regime.rawValue
+            let name = record.regime
             let firstDay = imagingDays.first!
             var totals: [Int: Double] = [:], task: [Int: Double] = [:]
             for day in imagingDays {
@@ -112,7 +112,7 @@ extension LearningExperiment {
                                  s.nearestTaskEnlarged.map { .text($0 ? "true" : "false") } ?? .text("")])
             }
             let stream = RandomStream(type: context.generator, seeds: context.seeds,
-                                      purpose: LearningExperiment.clusteringPurpose, index: regimeIndex)
+                                      purpose: StreamPurpose.clustering, index: regimeIndex)
             let (observed, shuffled) = stream.withHandle { clustering(spines, edges: edges, random: $0) }
             for k in 0..<(edges.count - 1) {
                 clusteringTable.append([.text(name), .real(edges[k]), .real(observed[k]), .real(shuffled[k])])
@@ -131,7 +131,7 @@ extension LearningExperiment {
         try directory.write("densities.csv", table: densities)
         try directory.write("new_spines.csv", table: newTable)
         try directory.write("clustering.csv", table: clusteringTable)
-        try directory.writeJSON("summary.json", LearningSummary(learning: figures["learning"]!, noTask: figures["no-task"]!,
+        try directory.writeJSON("summary.json", LearningSummary(learning: figures["learning"]!, noTask: figures["notask"]!,
                                                                  baselineRate: model.turnover.spinogenesisRate,
                                                                  newSpineLifetimeDays: newSpineLifetimeDays))
         return ["densities.csv", "new_spines.csv", "clustering.csv", "summary.json"]
@@ -155,35 +155,24 @@ struct LearningSummary: Encodable {
     let baselineRate: Double
     let newSpineLifetimeDays: Double?
 
-    enum Keys: String, CodingKey {
-        case newLearning = "new_spine_density_learning", newNoTask = "new_spine_density_notask"
-        case taskLearning = "task_spine_density_learning", taskNoTask = "task_spine_density_notask"
-        case transientLearning = "transient_fraction_learning", transientNoTask = "transient_fraction_notask"
-        case enrichmentLearning = "clustering_enrichment_learning", enrichmentNoTask = "clustering_enrichment_notask"
-        case densityChangeLearning = "total_density_change_learning", densityChangeNoTask = "total_density_change_notask"
-        case newRatio = "new_spine_density_ratio_learning_over_notask"
-        case newCounts = "new_spines_counted", eligible = "eligible_spine_sessions"
-        case baseline = "baseline_spinogenesis_per_um_per_day", lifetime = "mean_new_spine_lifetime_days", paper = "hedrick_2022"
-    }
-
     func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(learning.newSpineDensity, forKey: .newLearning)
-        try c.encode(noTask.newSpineDensity, forKey: .newNoTask)
-        try c.encode(learning.taskSpineDensityLate, forKey: .taskLearning)
-        try c.encode(noTask.taskSpineDensityLate, forKey: .taskNoTask)
-        try c.encode(learning.transientFraction, forKey: .transientLearning)
-        try c.encode(noTask.transientFraction, forKey: .transientNoTask)
-        try c.encode(learning.clusteringEnrichment, forKey: .enrichmentLearning)
-        try c.encode(noTask.clusteringEnrichment, forKey: .enrichmentNoTask)
-        try c.encode(learning.totalDensityChange, forKey: .densityChangeLearning)
-        try c.encode(noTask.totalDensityChange, forKey: .densityChangeNoTask)
-        try c.encode(noTask.newSpineDensity > 0 ? learning.newSpineDensity / noTask.newSpineDensity : .nan, forKey: .newRatio)
-        try c.encode(["learning": learning.newSpines, "notask": noTask.newSpines], forKey: .newCounts)
-        try c.encode(["learning": learning.eligibleSpineSessions, "notask": noTask.eligibleSpineSessions], forKey: .eligible)
-        try c.encode(baselineRate, forKey: .baseline)
-        try c.encodeIfPresent(newSpineLifetimeDays, forKey: .lifetime)
+        var c = encoder.container(keyedBy: SummaryKey.self)
+        for (name, figures) in [("learning", learning), ("notask", noTask)] {
+            try c.encode(figures.newSpineDensity, forKey: SummaryKey("new_spine_density_\(name)"))
+            try c.encode(figures.taskSpineDensityLate, forKey: SummaryKey("task_spine_density_\(name)"))
+            try c.encode(figures.transientFraction, forKey: "transient_fraction_\(name)", orNullBecause: "no new spine was seen")
+            try c.encode(figures.clusteringEnrichment, forKey: "clustering_enrichment_\(name)",
+                         orNullBecause: "no task-related spine near the shuffled new spines")
+            try c.encode(figures.totalDensityChange, forKey: SummaryKey("total_density_change_\(name)"))
+        }
+        try c.encode(learning.newSpineDensity / noTask.newSpineDensity, forKey: "new_spine_density_ratio_learning_over_notask",
+                     orNullBecause: "no new spine in the notask regime")
+        try c.encode(["learning": learning.newSpines, "notask": noTask.newSpines], forKey: SummaryKey("new_spines_counted"))
+        try c.encode(["learning": learning.eligibleSpineSessions, "notask": noTask.eligibleSpineSessions],
+                     forKey: SummaryKey("eligible_spine_sessions"))
+        try c.encode(baselineRate, forKey: SummaryKey("baseline_spinogenesis_per_um_per_day"))
+        try c.encodeIfPresent(newSpineLifetimeDays, forKey: SummaryKey("mean_new_spine_lifetime_days"))
         try c.encode(["new_spine_density_learning": 0.039, "new_spine_density_notask": 0.020,
-                      "task_spine_density_learning": 0.34, "task_spine_density_notask": 0.21], forKey: .paper)
+                      "task_spine_density_learning": 0.34, "task_spine_density_notask": 0.21], forKey: SummaryKey("hedrick_2022"))
     }
 }

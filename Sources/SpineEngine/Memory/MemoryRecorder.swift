@@ -1,184 +1,199 @@
 import Foundation
+import GSL
 import SpineModel
 
-/// What `memory-stability` records after training (MODEL.md §6): retention of
-/// the learned spines, the correlation of sizes with the trained pattern,
-/// size distributions with their log-normal fit, density, and a raster of
-/// spine sizes along the first dendrites.
-struct MemoryRecorder {
-    let experiment: MemoryStabilityExperiment
+/// What the memory experiments record (docs/MODEL.md §6), on the recording
+/// days of every track (every `every_days` days and at the end of every
+/// phase): per trained task, the retention of its learned spines, the
+/// correlation of sizes with its trained pattern, its recall signal d′ and
+/// the survival of all spines alive at the end of its training; the size
+/// distribution's log-normal fit, the density, size histograms on the
+/// histogram days, and a raster of sizes along the first dendrites.
+///
+/// A track before a fork stands for every condition below it: its records
+/// are written once per condition, so each condition's rows cover its whole
+/// timeline. Rows are streamed and sorted by condition (schedule order) at
+/// the end.
+final class MemoryRecorder: TimelineRecorder {
+    let experiment: MemoryExperiment
     let rhoStar: Double
-    let sizeBins = VolumeBins(lowerUm3: 0.005, upperUm3: 5, count: 45)
+    let context: RunContext
+    private let conditionOrder: [String: Int]
+    private var state = State()
+    private var files: [String: AppendOnlyFile] = [:]
 
-    /// A dendrite at the end of training: the volume of every alive spine
-    /// (the trained size pattern) and which spines are learned.
-    struct TrainedPattern: Sendable {
-        var volumes: [UInt32: Double]
-        var learned: Set<UInt32>
+    static let tables: [(name: String, header: String)] = [
+        ("retention.csv", "condition,task,day_after_training,fraction_learned_alive,fraction_learned_potentiated,"
+            + "size_pattern_correlation,recall_dprime,fraction_all_alive"),
+        ("size_fit.csv", "condition,day,n_spines,lognormal_mu,lognormal_sigma,ks_statistic"),
+        ("density.csv", "condition,day,spine_density_per_um"),
+        ("size_histograms.csv", "condition,day,volume_lower_um3,volume_upper_um3,count"),
+        ("raster.csv", "condition,dendrite,day,spine_id,position_um,volume_um3,learned_tasks"),
+    ]
+
+    /// The recorder's checkpointed state: the streamed files' lengths and the
+    /// series the summary is made of.
+    struct State: Codable {
+        var lengths: [String: UInt64] = [:]
+        /// [condition: [task: series]]
+        var series: [String: [String: TaskSeries]] = [:]
+        /// [condition: last record]
+        var last: [String: ConditionRecord] = [:]
     }
 
-    var retention = CSVTable(header: ["condition", "regime", "intrinsic_noise", "day_after_training", "fraction_learned_alive",
-                                      "fraction_learned_potentiated", "size_pattern_correlation"])
-    var sizeFit = CSVTable(header: ["condition", "day", "n_spines", "lognormal_mu", "lognormal_sigma", "ks_statistic"])
-    var density = CSVTable(header: ["condition", "day", "spine_density_per_um"])
-    var histograms = CSVTable(header: ["condition", "day", "volume_lower_um3", "volume_upper_um3", "count"])
-    var rasterTable = CSVTable(header: ["condition", "dendrite", "day", "spine_id", "position_um", "volume_um3", "learned"])
-    /// Per condition: (day, fraction of learned spines alive).
-    var survival: [String: [(day: Int, fraction: Double)]] = [:]
-    var learnedCounts: [String: Int] = [:]
-    var last: [String: (alive: Double, potentiated: Double, correlation: Double, fit: LogNormalFit, density: Double)] = [:]
-    /// The learned spines of each dendrite, for the raster of the home cage.
-    var learnedByDendrite: [[UInt32: Bool]] = []
+    struct TaskSeries: Codable {
+        var trainingEndDay: Int
+        var learned: Int
+        var points: [RetentionPoint] = []
+    }
 
-    init(experiment: MemoryStabilityExperiment, rhoStar: Double) {
+    struct ConditionRecord: Codable {
+        var day: Int
+        var fit: LogNormalFit
+        var densityPerUm: Double
+    }
+
+    init(experiment: MemoryExperiment, rhoStar: Double, context: RunContext) {
         self.experiment = experiment
         self.rhoStar = rhoStar
+        self.context = context
+        conditionOrder = Dictionary(uniqueKeysWithValues: experiment.schedule.conditions.enumerated().map { ($1, $0) })
     }
 
-    func trainedPattern(_ dendrite: Dendrite) -> TrainedPattern {
-        let table = dendrite.table
-        let enlarged = log(experiment.training.guided.enlargementThreshold)
-        var pattern = TrainedPattern(volumes: [:], learned: [])
-        for i in 0..<table.count {
-            pattern.volumes[table.serial[i]] = exp(table.logVolume[i])
-            if table.efficacy[i] > rhoStar && table.logVolume[i] - table.baselineLogVolume[i] >= enlarged {
-                pattern.learned.insert(table.serial[i])
+    func begin(resuming data: Data?) throws {
+        if let data { state = try JSONDecoder().decode(State.self, from: data) }
+        for (name, header) in MemoryRecorder.tables {
+            files[name] = try AppendOnlyFile(directory: context.directory, name: name, header: header,
+                                             resumeLength: data == nil ? nil : state.lengths[name] ?? 0)
+        }
+    }
+
+    /// The root starts: its state at the start is the first record.
+    func trackStarted(_ track: Track, conditions: [String]) throws {
+        if track.path.isEmpty { try record(track, conditions: conditions) }
+    }
+
+    func dayEnded(_ track: Track, conditions: [String], phaseEnded: Bool) throws {
+        if phaseEnded || track.day % experiment.recording.everyDays == 0 { try record(track, conditions: conditions) }
+        for file in files.values { try file.write() }
+    }
+
+    func checkpointState() throws -> Data {
+        for (name, file) in files { state.lengths[name] = try file.flush() }
+        return try JSONEncoder().encode(state)
+    }
+
+    func finish() throws -> [String] {
+        // Rows by condition in schedule order (retention: then by task), each in time order.
+        let tasks = experiment.schedule.tasks
+        for (name, _) in MemoryRecorder.tables {
+            try files[name]!.finish { [conditionOrder] row in
+                let fields = row.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
+                let condition = conditionOrder[String(fields[0])] ?? conditionOrder.count
+                return name == "retention.csv" ? condition * tasks.count + (tasks.firstIndex(of: String(fields[1])) ?? 0) : condition
             }
         }
-        return pattern
+        try context.directory.writeJSON("summary.json", MemorySummary(state: state, order: experiment.schedule.conditions))
+        try context.directory.write("schedule.csv", table: experiment.schedule.table(startDay: experiment.startDay))
+        return MemoryRecorder.tables.map(\.name) + ["schedule.csv", "summary.json"]
     }
 
-    /// The measures of one condition `day` days after training.
-    mutating func record(_ condition: MemoryStabilityExperiment.Condition, day: Int, dendrites: [Dendrite], learned: [TrainedPattern]) {
-        var learnedTotal = 0, alive = 0, potentiated = 0
-        var trainedVolumes: [Double] = [], currentVolumes: [Double] = [], logVolumes: [Double] = []
-        for (dendrite, pattern) in zip(dendrites, learned) {
+    /// One record of a track's state, written for each of its conditions.
+    private func record(_ track: Track, conditions: [String]) throws {
+        let day = track.day
+        let length = Double(track.dendrites.count) * experiment.population.dendriteLengthUm
+        var logVolumes: [Double] = []
+        logVolumes.reserveCapacity(track.spineCount)
+        for dendrite in track.dendrites {
+            logVolumes.append(contentsOf: UnsafeBufferPointer(start: dendrite.table.logVolume, count: dendrite.table.count))
+        }
+        let histogram = experiment.recording.histogramDays.contains(day) ? sizeHistogram(logVolumes) : nil
+        let fit = LogNormalFit(logVolumes: &logVolumes, threads: context.threads)
+        let density = Double(fit.count) / length
+        let retention = experiment.schedule.tasks.compactMap { task in
+            track.trained[task].map { (task, $0, Retention.measure($0, on: track.dendrites, ensemble: experiment.schedule.ensemble(of: task),
+                                                                    rhoStar: rhoStar, day: day)) }
+        }
+        let raster = rasterRows(track)
+        for condition in conditions {
+            for (task, pattern, point) in retention {
+                files["retention.csv"]!.append(CSVTable.row([
+                    .text(condition), .text(task), .integer(point.dayAfterTraining), .real(orEmpty: point.fractionLearnedAlive),
+                    .real(orEmpty: point.fractionLearnedPotentiated), .real(orEmpty: point.sizePatternCorrelation),
+                    .real(orEmpty: point.recallDPrime), .real(orEmpty: point.fractionAllAlive)]))
+                var series = state.series[condition, default: [:]][task]
+                    ?? TaskSeries(trainingEndDay: pattern.endDay, learned: pattern.learnedCount)
+                if series.trainingEndDay != pattern.endDay {   // retrained: a new series
+                    series = TaskSeries(trainingEndDay: pattern.endDay, learned: pattern.learnedCount)
+                }
+                series.points.append(point)
+                state.series[condition, default: [:]][task] = series
+            }
+            files["size_fit.csv"]!.append(CSVTable.row([.text(condition), .integer(day), .integer(fit.count), .real(orEmpty: fit.mu),
+                                                        .real(orEmpty: fit.sigma), .real(orEmpty: fit.ksStatistic)]))
+            files["density.csv"]!.append(CSVTable.row([.text(condition), .integer(day), .real(density)]))
+            if let histogram {
+                for (k, count) in histogram.enumerated() {
+                    let edges = experiment.recording.sizeBins.edges(k)
+                    files["size_histograms.csv"]!.append(CSVTable.row([.text(condition), .integer(day), .real(edges.lower),
+                                                                       .real(edges.upper), .integer(count)]))
+                }
+            }
+            for row in raster { files["raster.csv"]!.append("\(condition),\(row)\n") }
+            state.last[condition] = ConditionRecord(day: day, fit: fit, densityPerUm: density)
+        }
+    }
+
+    private func sizeHistogram(_ logVolumes: [Double]) -> [Int] {
+        let bins = experiment.recording.sizeBins
+        var counts = [Int](repeating: 0, count: bins.count)
+        for s in logVolumes { if let k = bins.bin(logVolume: s) { counts[k] += 1 } }
+        return counts
+    }
+
+    /// Raster rows without the condition: dendrite, day, spine, position,
+    /// volume and the tasks for which the spine is learned ("A+B", or empty).
+    private func rasterRows(_ track: Track) -> [String] {
+        let trained = experiment.schedule.tasks.compactMap { task in track.trained[task].map { (task, $0) } }
+        var rows: [String] = []
+        for dendrite in track.dendrites.prefix(experiment.recording.rasterDendrites) {
+            let learned = trained.map { ($0.0, Set($0.1.dendrites[dendrite.index].learned)) }
             let table = dendrite.table
-            var current: [UInt32: (volume: Double, efficacy: Double)] = [:]
             for i in 0..<table.count {
-                current[table.serial[i]] = (exp(table.logVolume[i]), table.efficacy[i])
-                logVolumes.append(table.logVolume[i])
-            }
-            learnedTotal += pattern.learned.count
-            for serial in pattern.learned {
-                guard let spine = current[serial] else { continue }
-                alive += 1
-                if spine.efficacy > rhoStar { potentiated += 1 }
-            }
-            for (serial, volume) in pattern.volumes.sorted(by: { $0.key < $1.key }) {
-                trainedVolumes.append(volume)
-                currentVolumes.append(current[serial]?.volume ?? 0)
+                let tasks = learned.filter { $0.1.contains(table.serial[i]) }.map(\.0).joined(separator: "+")
+                rows.append("\(dendrite.index),\(track.day),\(dendrite.spineID(serial: table.serial[i])),"
+                            + "\(CSVTable.format(table.position[i])),\(CSVTable.format(exp(table.logVolume[i]))),\(tasks)")
             }
         }
-        let name = condition.name
-        let fractionAlive = learnedTotal > 0 ? Double(alive) / Double(learnedTotal) : .nan
-        let fractionPotentiated = learnedTotal > 0 ? Double(potentiated) / Double(learnedTotal) : .nan
-        let correlation = Retention.pearson(trainedVolumes, currentVolumes)
-        retention.append([.text(name), .text(condition.regime.rawValue), .text(condition.intrinsicNoise ? "on" : "off"), .integer(day),
-                          .real(fractionAlive), .real(fractionPotentiated), .real(correlation)])
-        let fit = LogNormalFit(logVolumes: &logVolumes)
-        sizeFit.append([.text(name), .integer(day), .integer(fit.count), .real(fit.mu), .real(fit.sigma), .real(fit.ksStatistic)])
-        let length = Double(dendrites.count) * experiment.training.population.dendriteLengthUm
-        density.append([.text(name), .integer(day), .real(Double(fit.count) / length)])
-        if experiment.histogramDays.contains(day) {
-            var counts = [Int](repeating: 0, count: sizeBins.count)
-            for s in logVolumes { if let k = sizeBins.bin(logVolume: s) { counts[k] += 1 } }
-            for (k, count) in counts.enumerated() {
-                let edges = sizeBins.edges(k)
-                histograms.append([.text(name), .integer(day), .real(edges.lower), .real(edges.upper), .integer(count)])
-            }
-        }
-        survival[name, default: []].append((day, fractionAlive))
-        learnedCounts[name] = learnedTotal
-        last[name] = (fractionAlive, fractionPotentiated, correlation, fit, Double(fit.count) / length)
-        raster(condition, day: day, dendrites: dendrites, learned: learned.map(\.learned))
-    }
-
-    /// Sizes along the first dendrites (learned: as defined at the end of training; false before it).
-    mutating func raster(_ condition: MemoryStabilityExperiment.Condition, day: Int, dendrites: [Dendrite], learned: [Set<UInt32>]? = nil) {
-        for dendrite in dendrites.prefix(experiment.rasterDendrites) {
-            let table = dendrite.table
-            for i in 0..<table.count {
-                let isLearned = learned?[dendrite.index].contains(table.serial[i]) ?? false
-                rasterTable.append([.text(condition.name), .integer(dendrite.index), .integer(day),
-                                    .text(String(dendrite.spineID(serial: table.serial[i]))), .real(table.position[i]),
-                                    .real(exp(table.logVolume[i])), .text(isLearned ? "true" : "false")])
-            }
-        }
-    }
-
-    func write(to directory: RunDirectory) throws -> [String] {
-        try directory.write("retention.csv", table: retention)
-        try directory.write("size_fit.csv", table: sizeFit)
-        try directory.write("density.csv", table: density)
-        try directory.write("size_histograms.csv", table: histograms)
-        try directory.write("raster.csv", table: rasterTable)
-        var summary: [String: Double] = [:]
-        var reached: [String: Bool] = [:]
-        for (name, points) in survival {
-            let (days, isReached) = Retention.halfLife(points)
-            summary["half_life_days_\(name)"] = days
-            reached["half_life_reached_\(name)"] = isReached
-            summary["learned_spines_\(name)"] = Double(learnedCounts[name] ?? 0)
-            if let end = last[name] {
-                summary["final_fraction_learned_alive_\(name)"] = end.alive
-                summary["final_fraction_learned_potentiated_\(name)"] = end.potentiated
-                summary["final_size_pattern_correlation_\(name)"] = end.correlation
-                summary["final_lognormal_mu_\(name)"] = end.fit.mu
-                summary["final_lognormal_sigma_\(name)"] = end.fit.sigma
-                summary["final_spine_density_per_um_\(name)"] = end.density
-            }
-        }
-        try directory.writeJSON("summary.json", MemorySummary(values: summary, flags: reached, homeCageDays: experiment.homeCageDays))
-        return ["retention.csv", "size_fit.csv", "density.csv", "size_histograms.csv", "raster.csv", "summary.json"]
+        return rows
     }
 }
 
-/// summary.json: numbers and flags keyed by measure and condition (JSONOutput sorts the keys).
-struct MemorySummary: Encodable {
-    var values: [String: Double]
-    var flags: [String: Bool]
-    var homeCageDays: Int
-
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(homeCageDays, forKey: Key(stringValue: "home_cage_days"))
-        for (key, value) in values { try c.encode(value, forKey: Key(stringValue: key)) }
-        for (key, value) in flags { try c.encode(value, forKey: Key(stringValue: key)) }
-    }
-}
-
-/// The retention measures of MODEL.md §6.
-public enum Retention {
-    /// Pearson's correlation coefficient (NaN for fewer than two points or no spread).
-    public static func pearson(_ x: [Double], _ y: [Double]) -> Double {
-        let n = Double(x.count)
-        guard x.count > 1 else { return .nan }
-        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
-        var sxy = 0.0, sxx = 0.0, syy = 0.0
-        for (a, b) in zip(x, y) {
-            sxy += (a - mx) * (b - my)
-            sxx += (a - mx) * (a - mx)
-            syy += (b - my) * (b - my)
+extension Schedule {
+    /// `schedule.csv`: every phase each condition went through, with its days.
+    func table(startDay: Int) -> CSVTable {
+        var table = CSVTable(header: ["condition", "phase", "kind", "regime", "task", "start_day", "end_day", "intrinsic_noise"])
+        for leaf in Schedule.leaves(phases, path: []) {
+            var day = startDay, index = 0
+            for k in 0...leaf.count {
+                for phase in self.phases(at: Array(leaf.prefix(k))) {
+                    let noise: Bool
+                    switch phase {
+                    case .fork: continue
+                    case let .session(session):
+                        noise = session.settings.model.size.intrinsicNoise
+                        table.append([.text(Schedule.conditionName(leaf)), .integer(index), "session", .text(session.regime.rawValue),
+                                      .text(session.task), .integer(day), .integer(day + phase.days), .text(noise ? "on" : "off")])
+                    case let .homeCage(homeCage):
+                        noise = homeCage.settings.model.size.intrinsicNoise
+                        table.append([.text(Schedule.conditionName(leaf)), .integer(index), "home_cage", "", "",
+                                      .integer(day), .integer(day + phase.days), .text(noise ? "on" : "off")])
+                    }
+                    day += phase.days
+                    index += 1
+                }
+            }
         }
-        return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : .nan
+        return table
     }
-
-    /// Days until half of the learned spines are gone (linear between
-    /// records), or the last recorded day if that never happens.
-    public static func halfLife(_ points: [(day: Int, fraction: Double)]) -> (days: Double, reached: Bool) {
-        for (a, b) in zip(points, points.dropFirst()) where b.fraction <= 0.5 {
-            let t = a.fraction > b.fraction ? (a.fraction - 0.5) / (a.fraction - b.fraction) : 1
-            return (Double(a.day) + t * Double(b.day - a.day), true)
-        }
-        return (Double(points.last?.day ?? 0), false)
-    }
-
 }

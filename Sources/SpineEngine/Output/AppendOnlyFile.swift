@@ -78,4 +78,19 @@ public final class AppendOnlyFile {
             throw RunError("cannot rename \(partialURL.lastPathComponent) to \(finalURL.lastPathComponent): \(String(cString: strerror(errno)))")
         }
     }
+
+    /// Flushes and closes, then writes NAME with the rows (after the header)
+    /// stably sorted by their `rank`. NAME.partial stays until
+    /// the run is complete (a resume before that truncates it as usual); the
+    /// runner removes it with the completed manifest.
+    public func finish(orderedBy rank: (Substring) -> Int) throws {
+        try flush()
+        try handle.close()
+        let text = try String(contentsOf: partialURL, encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        let header = lines.isEmpty ? [] : [lines.removeFirst()]
+        let keyed = lines.enumerated().map { (rank($0.element), $0.offset, $0.element) }
+        let sorted = keyed.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
+        try AtomicFile.write((header + sorted).joined(separator: "\n") + "\n", to: finalURL)
+    }
 }

@@ -16,6 +16,9 @@ public struct CSVTable {
         public init(integerLiteral value: Int) { self = .integer(value) }
         public init(floatLiteral value: Double) { self = .real(value) }
 
+        /// A real number, or an empty cell when it is not defined (NaN, ±∞).
+        public static func real(orEmpty x: Double) -> Cell { x.isFinite ? .real(x) : .text("") }
+
         var rendered: String {
             switch self {
             case let .text(s): s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
@@ -31,6 +34,9 @@ public struct CSVTable {
     }
 
     public var rowCount: Int { lines.count - 1 }
+
+    /// One row as a line (streamed tables).
+    public static func row(_ cells: [Cell]) -> String { cells.map(\.rendered).joined(separator: ",") + "\n" }
 
     public var text: String { lines.joined(separator: "\n") + "\n" }
 

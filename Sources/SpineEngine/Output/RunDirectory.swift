@@ -61,3 +61,25 @@ public enum JSONOutput {
         return data
     }
 }
+
+/// A key of `summary.json` by name.
+struct SummaryKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ string: String) { stringValue = string }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension KeyedEncodingContainer where K == SummaryKey {
+    /// A number, or — when it is not defined (NaN, ±∞) — null, with the
+    /// reason under `<key>_reason`: summaries never carry sentinel numbers.
+    mutating func encode(_ value: Double, forKey key: String, orNullBecause reason: @autoclosure () -> String) throws {
+        if value.isFinite {
+            try encode(value, forKey: SummaryKey(key))
+        } else {
+            try encodeNil(forKey: SummaryKey(key))
+            try encode(reason(), forKey: SummaryKey(key + "_reason"))
+        }
+    }
+}

@@ -2,7 +2,10 @@ import Foundation
 import GSL
 import SpineModel
 
-/// One dendrite: its length, its spines and its own generator stream.
+/// One dendrite: its length, its spines and its own generator streams —
+/// the dynamics (`random`: ρ noise, sizes, turnover, births), the session
+/// inputs (`activity`) and the imaging analysis (`analysis`), each keyed by
+/// the dendrite's global index so that results do not depend on threads.
 ///
 /// A dendrite is touched by one worker at a time (work is partitioned by
 /// dendrite), hence `@unchecked Sendable`.
@@ -13,20 +16,33 @@ public final class Dendrite: @unchecked Sendable {
     /// Serial of the next spine born here.
     public var nextSerial: UInt32 = 0
     public let random: RandomStream
+    public let activity: RandomStream
+    public let analysis: RandomStream
 
-    /// Generator-stream purpose of dendrites.
-    public static let streamPurpose: UInt8 = 2
+    /// The dendrite `index` of a run, its streams derived from the run's seeds.
+    public convenience init(index: Int, lengthUm: Double, expectedSpines: Int, generator: GeneratorType, seeds: StreamSeeds) {
+        func stream(_ purpose: UInt8) -> RandomStream { RandomStream(type: generator, seeds: seeds, purpose: purpose, index: index) }
+        self.init(index: index, lengthUm: lengthUm, table: SpineTable(capacity: expectedSpines + expectedSpines / 2 + 8),
+                  random: stream(StreamPurpose.dendrite), activity: stream(StreamPurpose.activity),
+                  analysis: stream(StreamPurpose.analysis))
+    }
 
+    /// A dendrite with an explicit dynamics stream (tests and tools); its
+    /// activity and analysis streams are seeded from that stream's seed + 1 and + 2.
     public convenience init(index: Int, lengthUm: Double, expectedSpines: Int, random: RandomStream) {
-        self.init(index: index, lengthUm: lengthUm, table: SpineTable(capacity: expectedSpines + expectedSpines / 2 + 8), random: random)
+        self.init(index: index, lengthUm: lengthUm, table: SpineTable(capacity: expectedSpines + expectedSpines / 2 + 8),
+                  random: random, activity: RandomStream(type: random.type, seed: random.seed &+ 1),
+                  analysis: RandomStream(type: random.type, seed: random.seed &+ 2))
     }
 
     /// A dendrite that takes ownership of `table`.
-    private init(index: Int, lengthUm: Double, table: SpineTable, random: RandomStream) {
+    init(index: Int, lengthUm: Double, table: SpineTable, random: RandomStream, activity: RandomStream, analysis: RandomStream) {
         self.index = index
         self.lengthUm = lengthUm
         self.table = table
         self.random = random
+        self.activity = activity
+        self.analysis = analysis
     }
 
     deinit { table.deallocate() }
@@ -34,14 +50,20 @@ public final class Dendrite: @unchecked Sendable {
     /// Output identity of a spine: dendrite · 10⁹ + serial (stable, unique in a run).
     public func spineID(serial: UInt32) -> UInt64 { UInt64(index) * 1_000_000_000 + UInt64(serial) }
 
-    /// An independent copy: the same spines, serials and generator state.
+    /// The streams in a fixed order (checkpoints).
+    var streams: [RandomStream] { [random, activity, analysis] }
+
+    /// An independent copy: the same spines, serials and generator states.
     public func copy() throws -> Dendrite {
-        let random = RandomStream(type: self.random.type, seed: self.random.seed)
-        try random.restore(self.random.savedState())
-        let twin = Dendrite(index: index, lengthUm: lengthUm, table: try SpineTable.decoded(table.encoded(), count: table.count),
-                            random: random)
-        twin.nextSerial = nextSerial
-        return twin
+        func twin(_ stream: RandomStream) throws -> RandomStream {
+            let copy = RandomStream(type: stream.type, seed: stream.seed)
+            try copy.restore(stream.savedState())
+            return copy
+        }
+        let copy = Dendrite(index: index, lengthUm: lengthUm, table: try SpineTable.decoded(table.encoded(), count: table.count),
+                            random: try twin(random), activity: try twin(activity), analysis: try twin(analysis))
+        copy.nextSerial = nextSerial
+        return copy
     }
 
     public func takeSerial() -> UInt32 {
@@ -50,19 +72,31 @@ public final class Dendrite: @unchecked Sendable {
     }
 }
 
-/// Why a spine appeared or disappeared (the `cause` column of turnover.csv).
-public enum TurnoverCause: UInt8, Sendable {
-    case baselineSpinogenesis, activityGuidedSpinogenesis, belowMinimumVolume, hazard, transient
+/// Generator-stream purposes (the high byte of a stream key, `StreamSeeds`):
+/// every stream of a run is keyed by its purpose and an index, so no two
+/// streams share a seed.
+public enum StreamPurpose {
+    /// Pairing sweeps: one stream per grid point.
+    public static let pairing: UInt8 = 1
+    /// A dendrite's dynamics.
+    public static let dendrite: UInt8 = 2
+    /// Heterosynaptic sweeps.
+    public static let heterosynaptic: UInt8 = 4
+    /// A dendrite's session inputs.
+    public static let activity: UInt8 = 5
+    /// A dendrite's imaging analysis (movement shuffles).
+    public static let analysis: UInt8 = 7
+    /// Position shuffles of the clustering analysis (one per regime).
+    public static let clustering: UInt8 = 8
+    /// Session benchmark: inputs and dynamics.
+    public static let benchmarkInputs: UInt8 = 41, benchmarkDynamics: UInt8 = 42
 
-    public var name: String {
-        switch self {
-        case .baselineSpinogenesis: "baseline-spinogenesis"
-        case .activityGuidedSpinogenesis: "activity-guided-spinogenesis"
-        case .belowMinimumVolume: "below-v-min"
-        case .hazard: "hazard"
-        case .transient: "transient"
-        }
-    }
+    /// The wiring of task ensemble k on each dendrite: which spines' axons
+    /// belong to it (k < 8; ensemble 0 keeps the purpose of the single task
+    /// of earlier versions, so its wiring is unchanged).
+    public static func axons(ensemble k: Int) -> UInt8 { k == 0 ? 6 : UInt8(48 + k) }
+    /// The largest number of task ensembles (bits of `SpineTable.ensembles`).
+    public static let maximumEnsembles = 8
 }
 
 /// One birth or death.
@@ -73,43 +107,4 @@ public struct TurnoverEvent: Sendable {
     public var positionUm: Double
     public var cause: TurnoverCause
     public var logVolume: Double
-}
-
-/// Everything the intrinsic dynamics need, as values (no class look-ups in
-/// the kernels).
-public struct PopulationModel: Sendable {
-    public enum SizeForm: String, Sendable, CaseIterable { case ou, kesten }
-
-    public var plasticity: PlasticityParameters
-    public var sizeForm: SizeForm
-    public var size: LogSizeOU
-    public var kesten: KestenProcess
-    public var weight: FunctionalWeight
-    public var turnover: TurnoverRules
-    public var newSpines: NewSpineRules
-
-    public init(plasticity: PlasticityParameters, sizeForm: SizeForm, size: LogSizeOU, kesten: KestenProcess,
-                weight: FunctionalWeight, turnover: TurnoverRules, newSpines: NewSpineRules = NewSpineRules()) {
-        self.plasticity = plasticity
-        self.sizeForm = sizeForm
-        self.size = size
-        self.kesten = kesten
-        self.weight = weight
-        self.turnover = turnover
-        self.newSpines = newSpines
-    }
-}
-
-/// What a newly formed spine is (MODEL.md §4): the chance that the axon it
-/// picks from the local pool is task-related, and the probation of spines
-/// from activity-guided spinogenesis (stabilised when ρ crosses ρ*,
-/// eliminated as transient when probation ends otherwise; nil: none).
-public struct NewSpineRules: Sendable, Equatable {
-    public var taskFraction: Double
-    public var probationDays: Double?
-
-    public init(taskFraction: Double = 0, probationDays: Double? = nil) {
-        self.taskFraction = taskFraction
-        self.probationDays = probationDays
-    }
 }

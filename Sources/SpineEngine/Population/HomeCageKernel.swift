@@ -69,40 +69,30 @@ public struct DendriteStepReport: Sendable {
     public var gainedAtDay = 0
 }
 
-/// Advances dendrites through home-cage time (no activity) in exact steps:
-/// ρ relaxes deterministically (exact), the functional weight follows it,
-/// sizes take their exact OU transition (or Kesten steps), elimination by
-/// v_min (bridge-corrected) and by the optional hazard, and baseline
-/// spinogenesis as a Poisson process in time and along the dendrite.
+/// Advances dendrites through home-cage time (no activity) in exact steps
+/// (docs/MODEL.md §3–4): ρ relaxes deterministically (exact), the functional
+/// weight follows it, sizes take their size step (`SizeStepper`),
+/// elimination by v_min and by the optional hazard, probation of new spines,
+/// and baseline and activity-guided spinogenesis. The rules are the model's
+/// (`SpineModel`); this loop applies them to a dendrite's spine table in one
+/// fixed order of random draws.
 public struct HomeCageKernel: Sendable {
     public let model: PopulationModel
     public let fluctuationBins: VolumeBins
-    /// Stationary samplers of the Kesten form for ρ = 0 and ρ = 1 (nil for OU).
-    public let kestenSamplers: (depressed: KestenStationarySampler, potentiated: KestenStationarySampler)?
+    /// Stationary samplers of the Kesten form (nil for OU).
+    public let kestenSamplers: KestenStationarySamplers?
 
     public init(model: PopulationModel, fluctuationBins: VolumeBins) throws {
         self.model = model
         self.fluctuationBins = fluctuationBins
-        if model.sizeForm == .kesten {
-            kestenSamplers = (try KestenStationarySampler(HomeCageKernel.kesten(model, efficacy: 0)),
-                              try KestenStationarySampler(HomeCageKernel.kesten(model, efficacy: 1)))
-        } else {
-            kestenSamplers = nil
-        }
+        kestenSamplers = try KestenStationarySamplers.of(model)
     }
 
-    /// The Kesten process of a spine with efficacy ρ: the extrinsic coupling
-    /// scales μ_η (hence the stationary mean) by e^{Δm·ρ}.
-    static func kesten(_ model: PopulationModel, efficacy rho: Double) -> KestenProcess {
-        var process = model.kesten
-        process.muEta *= exp(model.size.potentiationLogShift * rho)
-        return process
-    }
-
-    static let secondsPerDay = 86_400.0
+    /// The size step of `days` under this kernel's model.
+    func sizeStepper(days: Double) -> SizeStepper { SizeStepper(model: model, samplers: kestenSamplers, days: days) }
 
     /// Activity-guided births of a step: the rule and the positions of the
-    /// eligible spines (MODEL.md §4).
+    /// eligible spines (docs/MODEL.md §4).
     public struct GuidedBirths: Sendable {
         public var rule: ActivityGuidedSpinogenesis
         public var sources: [Double]
@@ -136,11 +126,13 @@ public struct HomeCageKernel: Sendable {
         let integrator = EfficacyIntegrator(parameters: model.plasticity)
         let weight = model.weight
         let turnover = model.turnover
+        let newSpines = model.newSpines
+        let rhoStar = model.plasticity.rhoStar
         let b = turnover.eliminationLogVolume
         let hazardOn = turnover.hazardEnabled
-        let stepper = SizeStepper(kernel: self, days: dt)
-        let milliseconds = dt * HomeCageKernel.secondsPerDay * 1000
-        let weightRemaining = weight.remaining(afterSeconds: dt * HomeCageKernel.secondsPerDay)
+        let stepper = sizeStepper(days: dt)
+        let milliseconds = dt * PopulationModel.secondsPerDay * 1000
+        let weightRemaining = weight.remaining(afterSeconds: dt * PopulationModel.secondsPerDay)
 
         var i = 0
         while i < table.count {
@@ -154,10 +146,10 @@ public struct HomeCageKernel: Sendable {
             if cause == nil && hazardOn && random.uniform() >= turnover.hazardSurvival(from: s0, to: s1, days: dt) {
                 cause = .hazard
             }
-            if cause == nil, table.flags[i] & SpineFlag.probation != 0, let probation = model.newSpines.probationDays {
-                if rho > model.plasticity.rhoStar {
+            if cause == nil, table.flags[i] & SpineFlag.probation != 0 {
+                if newSpines.stabilises(efficacy: rho, rhoStar: rhoStar) {
                     table.flags[i] &= ~SpineFlag.probation
-                } else if t1 >= table.birthDay[i] + probation {
+                } else if newSpines.probationEnded(bornDay: table.birthDay[i], now: t1) {
                     cause = .transient
                 }
             }
@@ -181,13 +173,12 @@ public struct HomeCageKernel: Sendable {
             i += 1
         }
 
-        // Baseline spinogenesis: Poisson in time and uniform along the dendrite;
-        // activity-guided spinogenesis around the eligible spines.
-        let expectedBirths = turnover.spinogenesisRate * lengthUm * dt
-        let baselineBirths = expectedBirths > 0 ? random.poisson(mean: expectedBirths) : 0
+        // Baseline births uniform along the dendrite; activity-guided births
+        // around the eligible spines. Each is born at a uniform time of the
+        // step and lives the rest of it.
+        let baselineBirths = turnover.baselineBirths(lengthUm: lengthUm, days: dt, random: random)
         let guidedPositions = guided.map { $0.rule.births(around: $0.sources, lengthUm: lengthUm, days: dt, random: random) } ?? []
         let newLogVolume = log(turnover.newSpineVolume)
-        let newSpines = model.newSpines
         for birth in 0..<(baselineBirths + guidedPositions.count) {
             let isBaseline = birth < baselineBirths
             let x = isBaseline ? random.uniform() * lengthUm : guidedPositions[birth - baselineBirths]
@@ -197,10 +188,9 @@ public struct HomeCageKernel: Sendable {
             nextSerial += 1
             report.events.append(TurnoverEvent(isBirth: true, day: bornAt, serial: serial, positionUm: x,
                                                cause: birthCause, logVolume: newLogVolume))
-            var flags: UInt8 = isBaseline || newSpines.probationDays == nil ? 0 : SpineFlag.probation
-            if newSpines.taskFraction > 0 && random.uniform() < newSpines.taskFraction { flags |= SpineFlag.taskRelated }
-            let remaining = SizeStepper(kernel: self, days: t1 - bornAt)
-            var (s1, _, cause) = remaining.step(from: newLogVolume, efficacy: 0, expressed: 0, random: random)
+            let flags: UInt8 = newSpines.startsOnProbation(activityGuided: !isBaseline) ? SpineFlag.probation : 0
+            let ensembles = newSpines.drawEnsembles(random: random)
+            var (s1, _, cause) = sizeStepper(days: t1 - bornAt).step(from: newLogVolume, efficacy: 0, expressed: 0, random: random)
             if cause == nil && hazardOn && random.uniform() >= turnover.hazardSurvival(from: newLogVolume, to: s1, days: t1 - bornAt) {
                 cause = .hazard
             }
@@ -210,7 +200,7 @@ public struct HomeCageKernel: Sendable {
                 continue
             }
             table.append(position: x, logVolume: s1, efficacy: 0, weight: 1, birthDay: bornAt, serial: serial,
-                         origin: birthCause == .baselineSpinogenesis ? .baseline : .activityGuided, flags: flags)
+                         origin: isBaseline ? .baseline : .activityGuided, flags: flags, ensembles: ensembles)
             table.baselineLogVolume[table.count - 1] = newLogVolume
             if wholeDay {
                 table.previousDayLogVolume[table.count - 1] = s1
@@ -218,81 +208,5 @@ public struct HomeCageKernel: Sendable {
             }
         }
         return report
-    }
-}
-
-/// One size step of a fixed length for any spine: the exact OU transition
-/// with the bridge-corrected v_min test, or Kesten substeps / a stationary
-/// draw with v_min tested at the end of every substep. With a structural
-/// expression time τ_e, the OU part moves z = s − Δm·e and e relaxes to ρ
-/// exactly; the crossing of s = b is then z's crossing of the moving level
-/// b − Δm·e, whose end distances are again s₀ − b and s₁ − b (the boundary
-/// linearised over the step, as before).
-struct SizeStepper {
-    let kernel: HomeCageKernel
-    let days: Double
-    let decay: Double
-    let sd: Double
-    /// V of the bridge crossing probability.
-    let stepVariance: Double
-    let noise: Bool
-    let eliminationLogVolume: Double
-    /// e^{−Δt/τ_e}, nil without a separate expression time.
-    let expressionDecay: Double?
-
-    init(kernel: HomeCageKernel, days: Double) {
-        self.kernel = kernel
-        self.days = days
-        let transition = kernel.model.size.transition(days: days)
-        decay = transition.decay
-        sd = transition.sd
-        let size = kernel.model.size
-        stepVariance = TurnoverRules.bridgeVariance(stationarySD: size.effectiveStationarySD, relaxationDays: size.relaxationDays, days: days)
-        noise = size.intrinsicNoise && sd > 0
-        eliminationLogVolume = kernel.model.turnover.eliminationLogVolume
-        expressionDecay = size.expressionDecay(days: days)
-    }
-
-    /// The new log-volume and expressed efficacy e, and the cause if the
-    /// spine was eliminated.
-    @inline(__always)
-    func step(from s0: Double, efficacy rho: Double, expressed e0: Double, random: RandomHandle) -> (Double, Double, TurnoverCause?) {
-        let b = eliminationLogVolume
-        let e1 = expressionDecay.map { rho + (e0 - rho) * $0 } ?? rho
-        switch kernel.model.sizeForm {
-        case .ou:
-            let size = kernel.model.size
-            var s1: Double
-            if expressionDecay == nil {
-                let m = size.target(efficacy: rho)
-                s1 = m + (s0 - m) * decay
-            } else {
-                let m = size.baselineLogVolume, z0 = s0 - size.potentiationLogShift * e0
-                s1 = m + (z0 - m) * decay + size.potentiationLogShift * e1
-            }
-            if noise { s1 += sd * random.gaussian() }
-            if s1 <= b { return (s1, e1, .belowMinimumVolume) }
-            if noise {
-                let p = TurnoverRules.bridgeCrossingProbability(from: s0, to: s1, level: b, bridgeVariance: stepVariance)
-                if p > 0 && random.uniform() < p { return (s1, e1, .belowMinimumVolume) }
-            }
-            return (s1, e1, nil)
-        case .kesten:
-            let seconds = days * HomeCageKernel.secondsPerDay
-            let process = HomeCageKernel.kesten(kernel.model, efficacy: e1)
-            let vMin = kernel.model.turnover.minimumVolume
-            if process.forgetsStart(seconds: seconds), let samplers = kernel.kestenSamplers {
-                let v = (e1 < 0.5 ? samplers.depressed : samplers.potentiated).quantile(random.uniformPositive())
-                return v < vMin ? (v > 0 ? log(v) : b, e1, .belowMinimumVolume) : (log(v), e1, nil)
-            }
-            let substeps = max(1, Int((seconds / process.substepSeconds).rounded(.up)))
-            let h = seconds / Double(substeps)
-            var v = exp(s0)
-            for _ in 0..<substeps {
-                v = process.substep(v, seconds: h, xi: random.gaussian())
-                if v < vMin { return (v > 0 ? log(v) : b, e1, .belowMinimumVolume) }
-            }
-            return (log(v), e1, nil)
-        }
     }
 }

@@ -2,162 +2,21 @@ import Foundation
 import GSL
 import SpineModel
 
-/// The `population` experiment: dendrites living through home-cage time.
-///
-/// The scheduler advances all dendrites in exact steps of 1/k day (k =
-/// steps per day), in parallel over dendrites, each with its own generator
-/// stream; reports are merged in dendrite order. Activity windows (sessions)
-/// are the seam for the activity issue: they will interrupt this loop and
-/// hand the dendrites to the fast engine between two home-cage steps.
+/// The `population` experiment: dendrites living through home-cage time —
+/// a schedule of one home-cage phase (`duration_days` in steps of
+/// `step_days`) on the timeline engine, with the population recorder.
 public struct PopulationExperiment: ExperimentBody {
     public let config: PopulationConfig
 
     public func encode(to encoder: Encoder) throws { try config.tree.encode(to: encoder) }
 
     public func run(_ context: RunContext) throws -> [String] {
-        let (model, lifetime) = try config.resolvedModel()
-        let kernel = try HomeCageKernel(model: model, fluctuationBins: config.recording.fluctuationBins)
-        let dendrites = makeDendrites(context)
-        let totalSteps = config.durationDays * config.stepsPerDay
-        let recorder: PopulationRecorder
-        var stepsDone: Int
-        let hasCheckpoint = !(try PopulationCheckpoint.checkpointFiles(in: context.directory)).isEmpty
-        if context.resume && !hasCheckpoint && !context.quiet {
-            FileHandle.standardError.write(Data("no checkpoint yet: starting again from day 0 (same seed, same results)\n".utf8))
-        }
-        if context.resume && hasCheckpoint {
-            let checkpoint = try PopulationCheckpoint.restoreLatest(in: context.directory, into: dendrites)
-            recorder = try PopulationRecorder(plan: config.recording, directory: context.directory, threads: context.threads,
-                                              resume: checkpoint.records)
-            stepsDone = checkpoint.stepsDone
-            if !context.quiet {
-                FileHandle.standardError.write(Data("resuming at day \(CSVTable.format(Double(stepsDone) / Double(config.stepsPerDay)))\n".utf8))
-            }
-        } else {
-            try populate(dendrites, model: model, threads: context.threads)
-            recorder = try PopulationRecorder(plan: config.recording, directory: context.directory, threads: context.threads)
-            recorder.recordDay(0, dendrites: dendrites)
-            stepsDone = 0
-        }
-
-        Interrupts.install()
-        let progress = ProgressReporter(label: "population", total: Double(config.durationDays), unit: "days", quiet: context.quiet)
-        progress.advance(by: Double(stepsDone) / Double(config.stepsPerDay))
-        let stepDays = 1 / Double(config.stepsPerDay)
-        while stepsDone < totalSteps {
-            let t0 = Double(stepsDone) / Double(config.stepsPerDay)
-            let wholeDay = (stepsDone + 1) % config.stepsPerDay == 0
-            let reports = try parallelMap(count: dendrites.count, threads: context.threads) { index in
-                try kernel.advance(dendrites[index], from: t0, days: stepDays, wholeDay: wholeDay)
-            }
-            for (report, dendrite) in zip(reports, dendrites) { recorder.absorb(report, of: dendrite) }
-            stepsDone += 1
-            if wholeDay {
-                let day = stepsDone / config.stepsPerDay
-                recorder.recordDay(day, dendrites: dendrites)
-                try recorder.writeRows()
-                let checkpointDue = context.checkpointEveryDays.map { day % $0 == 0 && stepsDone < totalSteps } ?? false
-                if checkpointDue || Interrupts.requested {
-                    try PopulationCheckpoint.write(stepsDone: stepsDone, stepsPerDay: config.stepsPerDay, dendrites: dendrites,
-                                                   records: try recorder.checkpointRecords(), into: context.directory)
-                }
-                if Interrupts.requested && stepsDone < totalSteps {
-                    throw RunInterrupted(day: day, directory: context.directory.url.path)
-                }
-            }
-            progress.advance(by: stepDays)
-        }
-        progress.finish()
-
-        var files = try recorder.finish(into: context.directory)
-        try context.directory.writeJSON("summary.json", PopulationSummary(config: config, model: model,
-                                                                            meanNewSpineLifetimeDays: lifetime,
-                                                                            records: recorder.records, dendrites: dendrites))
-        files.append("summary.json")
-        return files
-    }
-
-    /// One dendrite per index, each with its own generator stream.
-    func makeDendrites(_ context: RunContext) -> [Dendrite] {
-        let expected = Int(config.initialDensityPerUm * config.dendriteLengthUm)
-        return (0..<config.dendriteCount).map { index in
-            Dendrite(index: index, lengthUm: config.dendriteLengthUm, expectedSpines: expected,
-                     random: RandomStream(type: context.generator, seeds: context.seeds, purpose: Dendrite.streamPurpose, index: index))
-        }
-    }
-
-    /// The day-0 spines: a Poisson number at uniform positions, potentiated
-    /// with probability `fraction_potentiated`, sizes as configured.
-    func populate(_ dendrites: [Dendrite], model: PopulationModel, threads: Int) throws {
-        let sampler = try InitialSizeSampler(config: config, model: model)
-        _ = try parallelMap(count: dendrites.count, threads: threads) { index in
-            let dendrite = dendrites[index]
-            try dendrite.random.withHandle { random in
-                let count = random.poisson(mean: config.initialDensityPerUm * dendrite.lengthUm)
-                for _ in 0..<count {
-                    let x = random.uniform() * dendrite.lengthUm
-                    let rho: Double = random.uniform() < config.initialFractionPotentiated ? 1 : 0
-                    let s = try sampler.draw(efficacy: rho, random: random)
-                    dendrite.table.append(position: x, logVolume: s, efficacy: rho, weight: model.weight.target(efficacy: rho),
-                                          birthDay: 0, serial: dendrite.takeSerial(), origin: .initial)
-                    dendrite.table.previousDayLogVolume[dendrite.table.count - 1] = s   // alive at day 0
-                }
-            }
-        }
-    }
-}
-
-/// Draws initial log-volumes (always above v_min).
-struct InitialSizeSampler: Sendable {
-    let config: PopulationConfig
-    let model: PopulationModel
-    let kesten: (depressed: KestenStationarySampler, potentiated: KestenStationarySampler)?
-
-    init(config: PopulationConfig, model: PopulationModel) throws {
-        self.config = config
-        self.model = model
-        kesten = model.sizeForm == .kesten
-            ? (try KestenStationarySampler(HomeCageKernel.kesten(model, efficacy: 0)),
-               try KestenStationarySampler(HomeCageKernel.kesten(model, efficacy: 1)))
-            : nil
-    }
-
-    func draw(efficacy rho: Double, random: RandomHandle) throws -> Double {
-        let b = model.turnover.eliminationLogVolume
-        let size = model.size
-        /// A Gaussian draw of ln v above b.
-        func gaussianAbove(mean: Double, sd: Double) -> Double {
-            if sd == 0 { return mean }
-            while true {
-                let s = mean + sd * random.gaussian()
-                if s > b { return s }
-            }
-        }
-        switch config.initialSizes {
-        case .stationary:
-            if let kesten {
-                while true {
-                    let v = (rho < 0.5 ? kesten.depressed : kesten.potentiated).quantile(random.uniformPositive())
-                    if v > model.turnover.minimumVolume { return log(v) }
-                }
-            }
-            return gaussianAbove(mean: size.target(efficacy: rho), sd: size.effectiveStationarySD)
-        case .equilibrium:
-            if rho != 0 { return gaussianAbove(mean: size.target(efficacy: rho), sd: size.effectiveStationarySD) }
-            let theory = OUTurnoverTheory(size: size, rules: model.turnover)
-            let newLogVolume = log(model.turnover.newSpineVolume)
-            while true {
-                let s = gaussianAbove(mean: size.target(efficacy: 0), sd: size.effectiveStationarySD)
-                if s >= newLogVolume { return s }
-                if random.uniform() < (try theory.equilibriumWeight(logVolume: s, newSpineLogVolume: newLogVolume)) { return s }
-            }
-        case let .lognormal(mu, sigma):
-            return gaussianAbove(mean: mu, sd: sigma)
-        case let .uniform(low, high):
-            return log(low + random.uniform() * (high - low))
-        case let .fixed(v):
-            return log(v)
-        }
+        let (model, lifetime) = try config.settings.resolvedModel()
+        let recorder = PopulationRecorder(config: config, model: model, meanNewSpineLifetimeDays: lifetime,
+                                          directory: context.directory, threads: context.threads)
+        let plan = TimelinePlan(schedule: config.schedule, population: config.population, settings: config.settings,
+                                label: "population", fluctuationBins: config.recording.fluctuationBins)
+        return try TimelineRunner(plan: plan, recorders: [recorder], context: context).run()
     }
 }
 
@@ -167,7 +26,7 @@ struct PopulationSummary: Encodable {
     let model: PopulationModel
     let meanNewSpineLifetimeDays: Double?
     let records: PopulationRecords
-    let dendrites: [Dendrite]
+    let finalSpines: Int
 
     enum Keys: String, CodingKey {
         case dendrites, dendriteLengthUm = "dendrite_length_um", days
@@ -187,11 +46,11 @@ struct PopulationSummary: Encodable {
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        let length = Double(config.dendriteCount) * config.dendriteLengthUm
-        let initial = records.daily.first?.previousSpines ?? dendrites.reduce(0) { $0 + $1.table.count }
-        let final = dendrites.reduce(0) { $0 + $1.table.count }
-        try c.encode(config.dendriteCount, forKey: .dendrites)
-        try c.encode(config.dendriteLengthUm, forKey: .dendriteLengthUm)
+        let length = Double(config.population.dendriteCount) * config.population.dendriteLengthUm
+        let initial = records.daily.first?.previousSpines ?? finalSpines
+        let final = finalSpines
+        try c.encode(config.population.dendriteCount, forKey: .dendrites)
+        try c.encode(config.population.dendriteLengthUm, forKey: .dendriteLengthUm)
         try c.encode(config.durationDays, forKey: .days)
         try c.encode(initial, forKey: .spinesInitial)
         try c.encode(final, forKey: .spinesFinal)

@@ -1,5 +1,6 @@
 import Foundation
 import GSL
+import SpineModel
 
 /// What the population recorders are asked to record.
 public struct RecordingPlan: Sendable, Equatable {
@@ -46,22 +47,36 @@ struct PopulationRecords: Codable {
 /// Turns the population's state and the dendrites' step reports into the
 /// result files (README "What a run writes"). Reports are absorbed in
 /// dendrite order, so every output is independent of the thread count.
-final class PopulationRecorder {
+final class PopulationRecorder: TimelineRecorder {
+    let config: PopulationConfig
+    let model: PopulationModel
+    let meanNewSpineLifetimeDays: Double?
     let plan: RecordingPlan
+    let directory: RunDirectory
     /// Workers for the per-spine counts and sorts (same results for any number).
     let threads: Int
     var records: PopulationRecords
-    private let turnover: AppendOnlyFile?
-    private let density: AppendOnlyFile
+    private var turnover: AppendOnlyFile?
+    private var density: AppendOnlyFile!
+    /// Spines alive at the end of the run (summary).
+    private(set) var finalSpines = 0
 
     static let turnoverHeader = "day,spine_id,dendrite,position_um,event,cause,volume_um3"
     static let densityHeader = "day,dendrite,spines_per_um"
 
-    /// A new recorder, or (with `resume`) one continuing from checkpointed records.
-    init(plan: RecordingPlan, directory: RunDirectory, threads: Int, resume: PopulationRecords? = nil) throws {
-        self.plan = plan
+    init(config: PopulationConfig, model: PopulationModel, meanNewSpineLifetimeDays: Double?, directory: RunDirectory, threads: Int) {
+        self.config = config
+        self.model = model
+        self.meanNewSpineLifetimeDays = meanNewSpineLifetimeDays
+        plan = config.recording
+        self.directory = directory
         self.threads = threads
-        records = resume ?? PopulationRecords(fluctuations: FluctuationAccumulator(bins: plan.fluctuationBins.count))
+        records = PopulationRecords(fluctuations: FluctuationAccumulator(bins: plan.fluctuationBins.count))
+    }
+
+    func begin(resuming state: Data?) throws {
+        let resume = try state.map { try JSONDecoder().decode(PopulationRecords.self, from: $0) }
+        if let resume { records = resume }
         turnover = plan.turnoverEvents
             ? try AppendOnlyFile(directory: directory, name: "turnover.csv", header: PopulationRecorder.turnoverHeader,
                                  resumeLength: resume?.turnoverLength)
@@ -69,6 +84,21 @@ final class PopulationRecorder {
         density = try AppendOnlyFile(directory: directory, name: "density.csv", header: PopulationRecorder.densityHeader,
                                      resumeLength: resume?.densityLength)
     }
+
+    func trackStarted(_ track: Track, conditions: [String]) throws { recordDay(track.day, dendrites: track.dendrites) }
+
+    func stepEnded(_ track: Track, reports: [DendriteStepReport]) throws {
+        for (report, dendrite) in zip(reports, track.dendrites) { absorb(report, of: dendrite) }
+    }
+
+    func dayEnded(_ track: Track, conditions: [String], phaseEnded: Bool) throws {
+        recordDay(track.day, dendrites: track.dendrites)
+        try writeRows()
+    }
+
+    func trackEnded(_ track: Track, conditions: [String]) throws { finalSpines = track.spineCount }
+
+    func checkpointState() throws -> Data { try JSONEncoder().encode(try checkpointRecords()) }
 
     /// Adds one dendrite's step.
     func absorb(_ report: DendriteStepReport, of dendrite: Dendrite) {
@@ -181,7 +211,15 @@ final class PopulationRecorder {
     }
 
     /// Writes every result file; returns their names.
-    func finish(into directory: RunDirectory) throws -> [String] {
+    func finish() throws -> [String] {
+        let files = try writeTables()
+        try directory.writeJSON("summary.json", PopulationSummary(config: config, model: model,
+                                                                  meanNewSpineLifetimeDays: meanNewSpineLifetimeDays,
+                                                                  records: records, finalSpines: finalSpines))
+        return files + ["summary.json"]
+    }
+
+    private func writeTables() throws -> [String] {
         var sizes = CSVTable(header: ["day", "bin_lower_um3", "bin_upper_um3", "count"])
         for row in records.sizeDistribution { sizes.append([.integer(row.day), .real(row.lower), .real(row.upper), .integer(row.count)]) }
         try directory.write("size_distribution.csv", table: sizes)

@@ -20,10 +20,8 @@ public enum SpineOrigin: UInt8, Sendable, CaseIterable {
 
 /// Bits of `SpineTable.flags`.
 public enum SpineFlag {
-    /// New spine still on probation (not yet stabilised).
+    /// New spine still on probation (not yet stabilised, docs/MODEL.md §4).
     public static let probation: UInt8 = 1 << 0
-    /// Receives input from a task-related axon.
-    public static let taskRelated: UInt8 = 1 << 1
 }
 
 /// The spines of one dendrite, as structure-of-arrays in contiguous buffers.
@@ -40,7 +38,7 @@ public struct SpineTable {
     /// x (µm from the dendrite's start).
     public private(set) var position: UnsafeMutablePointer<Double>
     /// e, the efficacy as expressed in the spine's structure: it follows ρ
-    /// with the structural expression time (MODEL.md §3; equal to ρ's value
+    /// with the structural expression time (docs/MODEL.md §3; equal to ρ's value
     /// when structure expresses ρ through the OU relaxation itself).
     public private(set) var expressedEfficacy: UnsafeMutablePointer<Double>
     /// Efficacy ρ.
@@ -63,9 +61,11 @@ public struct SpineTable {
     public private(set) var flags: UnsafeMutablePointer<UInt8>
     /// Bit k set: the spine belongs to survival cohort k.
     public private(set) var cohorts: UnsafeMutablePointer<UInt8>
+    /// Bit k set: the spine's axon belongs to task ensemble k (docs/MODEL.md §4).
+    public private(set) var ensembles: UnsafeMutablePointer<UInt8>
 
     /// Bytes per slot over all columns.
-    public static let bytesPerSlot = 8 * MemoryLayout<Double>.stride + MemoryLayout<UInt32>.stride + 3 * MemoryLayout<UInt8>.stride
+    public static let bytesPerSlot = 8 * MemoryLayout<Double>.stride + MemoryLayout<UInt32>.stride + 4 * MemoryLayout<UInt8>.stride
 
     public init(capacity: Int) {
         let c = max(capacity, 4)
@@ -73,7 +73,7 @@ public struct SpineTable {
         weight = .allocate(capacity: c); logVolume = .allocate(capacity: c); baselineLogVolume = .allocate(capacity: c)
         previousDayLogVolume = .allocate(capacity: c); birthDay = .allocate(capacity: c)
         serial = .allocate(capacity: c); origin = .allocate(capacity: c); flags = .allocate(capacity: c)
-        cohorts = .allocate(capacity: c)
+        cohorts = .allocate(capacity: c); ensembles = .allocate(capacity: c)
         self.capacity = c
     }
 
@@ -82,18 +82,21 @@ public struct SpineTable {
         position.deallocate(); expressedEfficacy.deallocate(); efficacy.deallocate(); weight.deallocate()
         logVolume.deallocate(); baselineLogVolume.deallocate(); previousDayLogVolume.deallocate()
         birthDay.deallocate(); serial.deallocate(); origin.deallocate(); flags.deallocate(); cohorts.deallocate()
+        ensembles.deallocate()
     }
 
     public var allocatedBytes: Int { capacity * SpineTable.bytesPerSlot }
 
     /// A new spine in slot `count`; grows the buffers by half when full.
     public mutating func append(position x: Double, logVolume s: Double, efficacy rho: Double, weight w: Double,
-                                birthDay day: Double, serial id: UInt32, origin: SpineOrigin, flags f: UInt8 = 0) {
+                                birthDay day: Double, serial id: UInt32, origin: SpineOrigin, flags f: UInt8 = 0,
+                                ensembles mask: UInt8 = 0) {
         if count == capacity { grow(to: capacity + capacity / 2 + 4) }
         let i = count
         position[i] = x; expressedEfficacy[i] = rho; efficacy[i] = rho; weight[i] = w
         logVolume[i] = s; baselineLogVolume[i] = s; previousDayLogVolume[i] = .nan
         birthDay[i] = day; serial[i] = id; self.origin[i] = origin.rawValue; flags[i] = f; cohorts[i] = 0
+        ensembles[i] = mask
         count += 1
     }
 
@@ -105,6 +108,7 @@ public struct SpineTable {
             weight[i] = weight[last]; logVolume[i] = logVolume[last]; baselineLogVolume[i] = baselineLogVolume[last]
             previousDayLogVolume[i] = previousDayLogVolume[last]; birthDay[i] = birthDay[last]
             serial[i] = serial[last]; origin[i] = origin[last]; flags[i] = flags[last]; cohorts[i] = cohorts[last]
+            ensembles[i] = ensembles[last]
         }
         count = last
     }
@@ -120,6 +124,7 @@ public struct SpineTable {
         logVolume = moved(logVolume); baselineLogVolume = moved(baselineLogVolume)
         previousDayLogVolume = moved(previousDayLogVolume); birthDay = moved(birthDay)
         serial = moved(serial); origin = moved(origin); flags = moved(flags); cohorts = moved(cohorts)
+        ensembles = moved(ensembles)
         capacity = newCapacity
     }
 
@@ -132,7 +137,7 @@ public struct SpineTable {
             data.append(UnsafeBufferPointer(start: column, count: count))
         }
         put(position); put(expressedEfficacy); put(efficacy); put(weight); put(logVolume); put(baselineLogVolume)
-        put(previousDayLogVolume); put(birthDay); put(serial); put(origin); put(flags); put(cohorts)
+        put(previousDayLogVolume); put(birthDay); put(serial); put(origin); put(flags); put(cohorts); put(ensembles)
         return data
     }
 
@@ -151,7 +156,7 @@ public struct SpineTable {
             }
             get(table.position); get(table.expressedEfficacy); get(table.efficacy); get(table.weight); get(table.logVolume)
             get(table.baselineLogVolume); get(table.previousDayLogVolume); get(table.birthDay); get(table.serial)
-            get(table.origin); get(table.flags); get(table.cohorts)
+            get(table.origin); get(table.flags); get(table.cohorts); get(table.ensembles)
         }
         table.count = count
         return table

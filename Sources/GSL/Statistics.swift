@@ -1,0 +1,27 @@
+import CGSL
+
+/// Sample statistics from GSL (`gsl_statistics_double`).
+public enum Statistics {
+    /// The mean (NaN for an empty sample).
+    public static func mean(_ x: [Double]) -> Double {
+        guard !x.isEmpty else { return .nan }
+        return x.withUnsafeBufferPointer { gsl_stats_mean($0.baseAddress, 1, x.count) }
+    }
+
+    /// The population variance Σ(x − x̄)²/n about the sample mean (NaN for an empty sample).
+    public static func populationVariance(_ x: [Double]) -> Double {
+        guard !x.isEmpty else { return .nan }
+        return x.withUnsafeBufferPointer { buffer in
+            gsl_stats_variance_with_fixed_mean(buffer.baseAddress, 1, x.count, gsl_stats_mean(buffer.baseAddress, 1, x.count))
+        }
+    }
+
+    /// Pearson's correlation coefficient; NaN for fewer than two points or
+    /// when either sample has no spread (the coefficient is not defined).
+    public static func correlation(_ x: [Double], _ y: [Double]) -> Double {
+        precondition(x.count == y.count, "correlation of samples of different sizes")
+        guard x.count > 1 else { return .nan }
+        let r = x.withUnsafeBufferPointer { a in y.withUnsafeBufferPointer { b in gsl_stats_correlation(a.baseAddress, 1, b.baseAddress, 1, x.count) } }
+        return r.isFinite ? r : .nan
+    }
+}

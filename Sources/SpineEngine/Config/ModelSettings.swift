@@ -1,0 +1,363 @@
+import Foundation
+import SpineModel
+import Yams
+
+/// How the day-0 spines' sizes are drawn.
+public enum InitialSizes: Sendable, Equatable {
+    /// s ~ N(m(ρ), sd) of the OU, above v_min.
+    case stationary
+    /// The equilibrium of baseline spinogenesis and elimination (OU form):
+    /// depressed spines from the Green's function of the killed OU with births
+    /// at the new-spine size; potentiated ones as `stationary`.
+    case equilibrium
+    /// ln v ~ N(mu, sigma), above v_min.
+    case lognormal(mu: Double, sigma: Double)
+    /// v uniform in [min, max] µm³.
+    case uniform(minUm3: Double, maxUm3: Double)
+    /// Every spine at one volume.
+    case fixed(um3: Double)
+}
+
+/// The dendrites and their day-0 spines (`dendrites`, `initial_population`).
+public struct InitialPopulation: Sendable {
+    public var dendriteCount: Int
+    public var dendriteLengthUm: Double
+    public var densityPerUm: Double
+    public var fractionPotentiated: Double
+    public var sizes: InitialSizes
+}
+
+/// The model sections of an experiment file (docs/MODEL.md §1–5): what a
+/// phase of a timeline runs. Sessions, reactivation, dendritic diffusion and
+/// activity-guided spinogenesis are read only by the kinds with activity.
+public struct ModelSettings: Sendable {
+    public var plasticity: PlasticityConfig
+    public var sizeForm: PopulationModel.SizeForm
+    public var size: LogSizeOU
+    public var kesten: KestenProcess
+    public var weight: FunctionalWeight
+    public var turnover: TurnoverRules
+    /// nil: "auto" (the rate that keeps the initial density stationary).
+    public var spinogenesisRateSetting: Double?
+    /// The density that the 'auto' spinogenesis rate keeps (spines/µm).
+    public var stationaryDensityPerUm: Double
+    /// Present in kinds with activity.
+    public var activity: ActivitySettings?
+
+    /// The sections of kinds with activity (docs/MODEL.md §2, §4–5).
+    public struct ActivitySettings: Sendable {
+        public var diffusion: DiffusionParameters
+        public var session: SessionActivity
+        public var reactivation: ReactivationActivity
+        public var guided: ActivityGuidedSpinogenesis
+    }
+
+    /// The model with the spinogenesis rate resolved ('auto' by Little's law:
+    /// the rate that keeps `stationaryDensityPerUm` under these size dynamics;
+    /// 0 without intrinsic noise, where nothing is eliminated) and the rules
+    /// of new spines for a wiring of `ensembles` task ensembles.
+    public func resolvedModel(ensembles: Int = 0) throws -> (model: PopulationModel, meanNewSpineLifetimeDays: Double?) {
+        var rules = turnover
+        var lifetime: Double?
+        if let rate = spinogenesisRateSetting {
+            rules.spinogenesisRate = rate
+        } else {
+            let theory = OUTurnoverTheory(size: size, rules: turnover)
+            lifetime = try theory.meanLifetimeDays(fromLogVolume: log(turnover.newSpineVolume))
+            rules.spinogenesisRate = try theory.stationarySpinogenesisRate(density: stationaryDensityPerUm,
+                                                                           newSpineVolume: turnover.newSpineVolume)
+        }
+        var model = PopulationModel(plasticity: plasticity.parameters, sizeForm: sizeForm, size: size, kesten: kesten,
+                                    weight: weight, turnover: rules)
+        if let activity { model.newSpines = activity.guided.newSpineRules(ensembles: ensembles) }
+        return (model, lifetime)
+    }
+
+    /// The sections that a phase of a schedule may override (docs/MODEL.md §8).
+    static let populationSections = ["plasticity", "size_dynamics", "functional_weight", "turnover"]
+    static let activitySections = ["diffusion", "session", "reactivation", "activity_guided"]
+
+    /// Reads the model sections of `root` (`withActivity`: also the activity
+    /// sections); the density that 'auto' keeps is set by the caller
+    /// (`readInitialPopulation`).
+    static func read(_ root: ConfigMapping, withActivity: Bool) throws -> ModelSettings {
+        let plasticity = try PlasticityConfig.read(root.mapping("plasticity"))
+        let (form, size, kesten) = try readSizeDynamics(root.mapping("size_dynamics"))
+        let weight = try readWeight(root.mapping("functional_weight"))
+        let (rules, rateSetting) = try readTurnover(root.mapping("turnover"), form: form)
+        var settings = ModelSettings(plasticity: plasticity, sizeForm: form, size: size, kesten: kesten, weight: weight, turnover: rules,
+                                     spinogenesisRateSetting: rateSetting, stationaryDensityPerUm: 0, activity: nil)
+        if withActivity {
+            settings.activity = ActivitySettings(diffusion: try DiffusionParameters.read(root.mapping("diffusion")),
+                                                 session: try readSession(root.mapping("session")),
+                                                 reactivation: try readReactivation(root.mapping("reactivation")),
+                                                 guided: try readGuided(root.mapping("activity_guided")))
+        }
+        return settings
+    }
+
+    /// `dendrites` and `initial_population`, checked against the model
+    /// (v_min, the size form, the density that 'auto' keeps).
+    static func readInitialPopulation(_ root: ConfigMapping, model: ModelSettings) throws -> InitialPopulation {
+        let (count, length) = try readDendrites(root)
+        var population = InitialPopulation(dendriteCount: count, dendriteLengthUm: length, densityPerUm: 1.5,
+                                           fractionPotentiated: 2.0 / 7.0, sizes: .stationary)
+        if let section = try root.mapping("initial_population") {
+            population.densityPerUm = try section.double("density_per_um", in: 0...100, default: population.densityPerUm, unit: "spines/µm")
+            population.fractionPotentiated = try section.double("fraction_potentiated", in: 0...1, default: population.fractionPotentiated)
+            if let node = section.value("sizes") { population.sizes = try readInitialSizes(node, in: section, model: model) }
+            try section.finish()
+        }
+        if model.spinogenesisRateSetting == nil && population.densityPerUm == 0 {
+            throw root.error("initial_population", nil, "the 'auto' spinogenesis rate keeps the initial density; allowed: density_per_um > 0")
+        }
+        return population
+    }
+
+    /// `dendrites: {count, length_um}` (required).
+    static func readDendrites(_ root: ConfigMapping) throws -> (count: Int, lengthUm: Double) {
+        guard let dendrites = try root.mapping("dendrites") else {
+            throw root.missing("dendrites", allowed: "a mapping with 'count' and 'length_um'")
+        }
+        let count = try dendrites.int("count", in: 1...1_000_000)
+        let length = try dendrites.positiveDouble("length_um", upTo: 100_000, unit: "µm")
+        try dendrites.finish()
+        return (count, length)
+    }
+
+    static func readSizeDynamics(_ section: ConfigMapping?) throws -> (PopulationModel.SizeForm, LogSizeOU, KestenProcess) {
+        var size = LogSizeOU()
+        var kesten = KestenProcess()
+        var form = PopulationModel.SizeForm.ou
+        guard let section else { return (form, size, kesten) }
+        form = PopulationModel.SizeForm(rawValue: try section.choice("form", from: PopulationModel.SizeForm.allCases.map(\.rawValue), default: "ou"))!
+        size.intrinsicNoise = try section.bool("intrinsic_noise", default: true)
+        size.baselineLogVolume = try section.double("baseline_log_volume", in: -10...3, default: size.baselineLogVolume, unit: "(ln µm³)")
+        size.potentiationLogShift = try section.double("potentiation_log_shift", in: -5...5, default: size.potentiationLogShift)
+        size.relaxationDays = try section.positiveDouble("relaxation_days", upTo: 3650, default: size.relaxationDays, unit: "days")
+        size.stationarySD = try section.positiveDouble("stationary_sd", upTo: 5, default: size.stationarySD)
+        if section.contains("expression_hours") {
+            size.expressionDays = try section.positiveDouble("expression_hours", upTo: 24 * 3650, default: 1, unit: "hours") / 24
+        } else { _ = section.value("expression_hours") }
+        if let k = try section.mapping("kesten") {
+            kesten.muEpsilon = try k.double("mu_epsilon_per_s", in: -100...(-1e-12), default: kesten.muEpsilon, unit: "1/s")
+            kesten.muEta = try k.positiveDouble("mu_eta_um3_per_s", upTo: 100, default: kesten.muEta, unit: "µm³/s")
+            kesten.sigmaEpsilonSquared = try k.double("sigma_epsilon_sq_per_s", in: 0...100, default: kesten.sigmaEpsilonSquared, unit: "1/s")
+            kesten.sigmaEtaSquared = try k.positiveDouble("sigma_eta_sq_um6_per_s", upTo: 100, default: kesten.sigmaEtaSquared, unit: "µm⁶/s")
+            kesten.substepSeconds = try k.positiveDouble("substep_s", upTo: 3600, default: kesten.substepSeconds, unit: "s")
+            guard kesten.sigmaEpsilonSquared < 2 * abs(kesten.muEpsilon) else {
+                throw k.error("sigma_epsilon_sq_per_s", k.value("sigma_epsilon_sq_per_s"),
+                              "value \(kesten.sigmaEpsilonSquared) gives the Kesten process no stationary variance; allowed: below 2|mu_epsilon_per_s| = \(2 * abs(kesten.muEpsilon))")
+            }
+            try k.finish()
+        }
+        try section.finish()
+        return (form, size, kesten)
+    }
+
+    static func readWeight(_ section: ConfigMapping?) throws -> FunctionalWeight {
+        var weight = FunctionalWeight()
+        guard let section else { return weight }
+        weight.potentiatedOverDepressed = try section.positiveDouble("potentiated_over_depressed", upTo: 100, default: weight.potentiatedOverDepressed)
+        weight.tauChangeSeconds = try section.positiveDouble("tau_change_s", upTo: 1e6, default: weight.tauChangeSeconds, unit: "s")
+        try section.finish()
+        return weight
+    }
+
+    /// The turnover rules and the spinogenesis rate setting (nil: 'auto').
+    static func readTurnover(_ section: ConfigMapping?, form: PopulationModel.SizeForm) throws -> (TurnoverRules, Double?) {
+        var rules = TurnoverRules()
+        var rateSetting: Double? = 0
+        guard let section else { return (rules, rateSetting) }
+        rules.minimumVolume = try section.positiveDouble("v_min_um3", upTo: 10, default: rules.minimumVolume, unit: "µm³")
+        if let hazard = try section.mapping("hazard") {
+            rules.hazardEnabled = try hazard.bool("enabled", default: false)
+            rules.hazardAtZero = try hazard.positiveDouble("p0_per_day", upTo: 0.999_999, default: rules.hazardAtZero)
+            rules.hazardAtOne = try hazard.positiveDouble("p1_per_day", upTo: rules.hazardAtZero, default: min(rules.hazardAtOne, rules.hazardAtZero))
+            rules.saturationVolume = try hazard.positiveDouble("saturation_volume_um3", upTo: 100, default: rules.saturationVolume, unit: "µm³")
+            try hazard.finish()
+        }
+        if let spinogenesis = try section.mapping("spinogenesis") {
+            rateSetting = try spinogenesis.numberOrAuto("rate_per_um_per_day", in: 0...100, default: 0, unit: "per µm per day")
+            rules.newSpineVolume = try spinogenesis.positiveDouble("new_volume_um3", upTo: 10, default: rules.newSpineVolume, unit: "µm³")
+            guard rules.newSpineVolume > rules.minimumVolume else {
+                throw spinogenesis.error("new_volume_um3", spinogenesis.value("new_volume_um3"),
+                                         "value \(rules.newSpineVolume) is not above turnover.v_min_um3 = \(rules.minimumVolume); allowed: a new spine larger than v_min")
+            }
+            if rateSetting == nil && (form != .ou || rules.hazardEnabled) {
+                throw spinogenesis.error("rate_per_um_per_day", spinogenesis.value("rate_per_um_per_day"),
+                                         "'auto' needs the OU form with the hazard off (its lifetime formula); allowed here: a number")
+            }
+            try spinogenesis.finish()
+        }
+        try section.finish()
+        return (rules, rateSetting)
+    }
+
+    private static func readInitialSizes(_ node: Node, in section: ConfigMapping, model: ModelSettings) throws -> InitialSizes {
+        let allowed = "'stationary', 'equilibrium', {lognormal: {mu: , sigma: }}, {uniform_um3: {min: , max: }} or {fixed_um3: v}"
+        let minimumVolume = model.turnover.minimumVolume
+        if let word = node.scalar?.string, node.isTagged(.str) {
+            switch word {
+            case "stationary": return .stationary
+            case "equilibrium":
+                guard model.sizeForm == .ou, model.size.intrinsicNoise else {
+                    throw section.error("sizes", node, "'equilibrium' needs the OU form with intrinsic noise; allowed: \(allowed)")
+                }
+                return .equilibrium
+            default: throw section.error("sizes", node, "value \(ConfigMapping.describe(node)) is not allowed; allowed: \(allowed)")
+            }
+        }
+        let spec = try ConfigMapping(node, path: section.keyPath("sizes"), source: section.source)
+        let result: InitialSizes
+        if let lognormal = try spec.mapping("lognormal") {
+            result = .lognormal(mu: try lognormal.double("mu", in: -10...3, unit: "(ln µm³)"),
+                                sigma: try lognormal.positiveDouble("sigma", upTo: 5))
+            try lognormal.finish()
+        } else if let uniform = try spec.mapping("uniform_um3") {
+            let low = try uniform.positiveDouble("min", upTo: 100, unit: "µm³")
+            let high = try uniform.positiveDouble("max", upTo: 100, unit: "µm³")
+            guard low >= minimumVolume, high > low else {
+                throw spec.error("uniform_um3", uniform.node, "needs v_min (\(minimumVolume)) ≤ min < max; found min \(low), max \(high)")
+            }
+            try uniform.finish()
+            result = .uniform(minUm3: low, maxUm3: high)
+        } else if spec.contains("fixed_um3") {
+            let v = try spec.positiveDouble("fixed_um3", upTo: 100, unit: "µm³")
+            guard v > minimumVolume else { throw spec.error("fixed_um3", spec.value("fixed_um3"), "value \(v) is not above v_min = \(minimumVolume)") }
+            result = .fixed(um3: v)
+        } else {
+            throw section.error("sizes", node, "expected one of \(allowed)")
+        }
+        try spec.finish()
+        return result
+    }
+
+    static func readSession(_ section: ConfigMapping?) throws -> SessionActivity {
+        var s = SessionActivity()
+        guard let section else { return s }
+        s.trials = try section.int("trials", in: 1...100_000, default: s.trials)
+        s.trialSeconds = try section.positiveDouble("trial_s", upTo: 3600, default: s.trialSeconds, unit: "s")
+        s.movementSeconds = try section.positiveDouble("movement_s", upTo: 3600, default: s.movementSeconds, unit: "s")
+        s.ensembleEventHz = try section.positiveDouble("ensemble_event_hz", upTo: 1000, default: s.ensembleEventHz, unit: "Hz")
+        s.participation = try section.double("participation", in: 0...1, default: s.participation)
+        s.jitterMs = try section.double("jitter_ms", in: 0...1000, default: s.jitterMs, unit: "ms")
+        s.axonBackgroundHz = try section.double("axon_background_hz", in: 0...1000, default: s.axonBackgroundHz, unit: "Hz")
+        s.backpropagationBackgroundHz = try section.double("bap_background_hz", in: 0...1000, default: s.backpropagationBackgroundHz, unit: "Hz")
+        s.backpropagationPerEvent = try section.double("bap_per_event", in: 0...1, default: s.backpropagationPerEvent)
+        s.bapDelayMs = try section.double("bap_delay_ms", in: -1000...1000, default: s.bapDelayMs, unit: "ms")
+        guard s.movementSeconds + 1 <= s.trialSeconds else {
+            throw section.error("movement_s", section.value("movement_s"),
+                                "value \(ConfigMapping.format(s.movementSeconds)) leaves no room in a trial of \(ConfigMapping.format(s.trialSeconds)) s; allowed: movement_s + 1 ≤ trial_s")
+        }
+        try section.finish()
+        return s
+    }
+
+    static func readReactivation(_ section: ConfigMapping?) throws -> ReactivationActivity {
+        var r = ReactivationActivity()
+        guard let section else { return r }
+        r.eventsPerDay = try section.int("events_per_day", in: 1...100_000, default: r.eventsPerDay)
+        r.spacingSeconds = try section.positiveDouble("spacing_s", upTo: 3600, default: r.spacingSeconds, unit: "s")
+        r.burstSeconds = try section.positiveDouble("burst_s", upTo: 60, default: r.burstSeconds, unit: "s")
+        r.burstEventHz = try section.positiveDouble("burst_event_hz", upTo: 1000, default: r.burstEventHz, unit: "Hz")
+        r.participation = try section.double("participation", in: 0...1, default: r.participation)
+        r.backpropagationPerEvent = try section.double("bap_per_event", in: 0...1, default: r.backpropagationPerEvent)
+        r.bapDelayMs = try section.double("bap_delay_ms", in: -1000...1000, default: r.bapDelayMs, unit: "ms")
+        guard r.burstSeconds + 1 <= r.spacingSeconds else {
+            throw section.error("spacing_s", section.value("spacing_s"),
+                                "value \(ConfigMapping.format(r.spacingSeconds)) leaves calcium no time to return to rest after a burst of \(ConfigMapping.format(r.burstSeconds)) s; allowed: burst_s + 1 ≤ spacing_s")
+        }
+        try section.finish()
+        return r
+    }
+
+    static func readGuided(_ section: ConfigMapping?) throws -> ActivityGuidedSpinogenesis {
+        var g = ActivityGuidedSpinogenesis()
+        guard let section else { return g }
+        g.g1PerUmPerDay = try section.double("g1_per_um_per_day", in: 0...100, default: g.g1PerUmPerDay, unit: "per µm per day")
+        g.lengthUm = try section.positiveDouble("length_um", upTo: 1000, default: g.lengthUm, unit: "µm")
+        g.enlargementThreshold = try section.positiveDouble("enlargement_threshold", upTo: 100, default: g.enlargementThreshold)
+        g.taskFraction = try section.double("task_fraction", in: 0...1, default: g.taskFraction)
+        g.probationDays = try section.positiveDouble("probation_days", upTo: 365, default: g.probationDays, unit: "days")
+        g.coactivityWindowMs = try section.positiveDouble("coactivity_window_ms", upTo: 10_000, default: g.coactivityWindowMs, unit: "ms")
+        g.coactivityThreshold = try section.double("coactivity_threshold", in: 0...1, default: g.coactivityThreshold)
+        g.coactivityDistanceUm = try section.positiveDouble("coactivity_distance_um", upTo: 10_000, default: g.coactivityDistanceUm, unit: "µm")
+        try section.finish()
+        return g
+    }
+}
+
+// MARK: the resolved configuration in experiment-file form
+
+extension InitialPopulation {
+    var dendritesTree: ConfigTree { ["count": .number(Double(dendriteCount)), "length_um": .number(dendriteLengthUm)] }
+
+    var tree: ConfigTree {
+        let sizesTree: ConfigTree
+        switch sizes {
+        case .stationary: sizesTree = "stationary"
+        case .equilibrium: sizesTree = "equilibrium"
+        case let .lognormal(mu, sigma): sizesTree = ["lognormal": ["mu": .number(mu), "sigma": .number(sigma)]]
+        case let .uniform(low, high): sizesTree = ["uniform_um3": ["min": .number(low), "max": .number(high)]]
+        case let .fixed(v): sizesTree = ["fixed_um3": .number(v)]
+        }
+        return ["density_per_um": .number(densityPerUm), "fraction_potentiated": .number(fractionPotentiated), "sizes": sizesTree]
+    }
+}
+
+extension ModelSettings {
+    /// The model sections, in experiment-file form.
+    var sections: [(String, ConfigTree)] {
+        var pairs: [(String, ConfigTree)] = [
+            ("plasticity", .map([("preset", .text(plasticity.preset))] + ModelSettings.parameterPairs(plasticity.parameters))),
+            ("size_dynamics", .map([
+                ("form", .text(sizeForm.rawValue)), ("intrinsic_noise", .flag(size.intrinsicNoise)),
+                ("baseline_log_volume", .number(size.baselineLogVolume)), ("potentiation_log_shift", .number(size.potentiationLogShift)),
+                ("relaxation_days", .number(size.relaxationDays)), ("stationary_sd", .number(size.stationarySD)),
+            ] + (size.expressionDays.map { [("expression_hours", ConfigTree.number($0 * 24))] as [(String, ConfigTree)] } ?? []) + [
+                ("kesten", ["mu_epsilon_per_s": .number(kesten.muEpsilon), "mu_eta_um3_per_s": .number(kesten.muEta),
+                            "sigma_epsilon_sq_per_s": .number(kesten.sigmaEpsilonSquared),
+                            "sigma_eta_sq_um6_per_s": .number(kesten.sigmaEtaSquared), "substep_s": .number(kesten.substepSeconds)]),
+            ])),
+            ("functional_weight", ["potentiated_over_depressed": .number(weight.potentiatedOverDepressed),
+                                   "tau_change_s": .number(weight.tauChangeSeconds)]),
+            ("turnover", [
+                "v_min_um3": .number(turnover.minimumVolume),
+                "hazard": ["enabled": .flag(turnover.hazardEnabled), "p0_per_day": .number(turnover.hazardAtZero),
+                           "p1_per_day": .number(turnover.hazardAtOne), "saturation_volume_um3": .number(turnover.saturationVolume)],
+                "spinogenesis": ["rate_per_um_per_day": spinogenesisRateSetting.map { .number($0) } ?? "auto",
+                                 "new_volume_um3": .number(turnover.newSpineVolume)],
+            ]),
+        ]
+        if let activity {
+            let s = activity.session, r = activity.reactivation, g = activity.guided
+            pairs += [
+                ("diffusion", activity.diffusion.tree),
+                ("session", ["trials": .number(Double(s.trials)), "trial_s": .number(s.trialSeconds), "movement_s": .number(s.movementSeconds),
+                             "ensemble_event_hz": .number(s.ensembleEventHz), "participation": .number(s.participation),
+                             "jitter_ms": .number(s.jitterMs), "axon_background_hz": .number(s.axonBackgroundHz),
+                             "bap_background_hz": .number(s.backpropagationBackgroundHz), "bap_per_event": .number(s.backpropagationPerEvent),
+                             "bap_delay_ms": .number(s.bapDelayMs)]),
+                ("reactivation", ["events_per_day": .number(Double(r.eventsPerDay)), "spacing_s": .number(r.spacingSeconds),
+                                  "burst_s": .number(r.burstSeconds), "burst_event_hz": .number(r.burstEventHz),
+                                  "participation": .number(r.participation), "bap_per_event": .number(r.backpropagationPerEvent),
+                                  "bap_delay_ms": .number(r.bapDelayMs)]),
+                ("activity_guided", ["g1_per_um_per_day": .number(g.g1PerUmPerDay), "length_um": .number(g.lengthUm),
+                                     "enlargement_threshold": .number(g.enlargementThreshold), "task_fraction": .number(g.taskFraction),
+                                     "probation_days": .number(g.probationDays), "coactivity_window_ms": .number(g.coactivityWindowMs),
+                                     "coactivity_threshold": .number(g.coactivityThreshold), "coactivity_distance_um": .number(g.coactivityDistanceUm)]),
+            ]
+        }
+        return pairs
+    }
+
+    /// The plasticity parameters under their experiment-file names.
+    static func parameterPairs(_ p: PlasticityParameters) -> [(String, ConfigTree)] {
+        [("tau_ca_ms", .number(p.tauCalciumMs)), ("c_pre", .number(p.calciumPre)), ("c_post", .number(p.calciumPost)),
+         ("theta_d", .number(p.thetaDepression)), ("theta_p", .number(p.thetaPotentiation)),
+         ("gamma_d", .number(p.gammaDepression)), ("gamma_p", .number(p.gammaPotentiation)), ("sigma", .number(p.sigma)),
+         ("tau_rho_s", .number(p.tauEfficacySeconds)), ("delay_ms", .number(p.delayMs)), ("rho_star", .number(p.rhoStar)),
+         ("beta", .number(p.beta)), ("b", .number(p.weightRatio))]
+    }
+}

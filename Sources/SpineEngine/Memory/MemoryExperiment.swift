@@ -1,0 +1,183 @@
+import Foundation
+import GSL
+import SpineModel
+
+/// The `memory` experiment (docs/MODEL.md §6, §8): a schedule of training,
+/// reactivation and home-cage phases with forks, on the timeline engine,
+/// with the memory recorder — per task and condition, the retention of the
+/// learned spines, the correlation of sizes with the trained pattern, the
+/// recall signal and the survival of all spines; size distributions,
+/// density, and a raster of sizes along the first dendrites.
+/// `memory-stability.yaml`, `memory-interference.yaml` and
+/// `memory-reactivation.yaml` are experiments of this kind.
+public struct MemoryExperiment: ExperimentBody {
+    public var population: InitialPopulation
+    public var settings: ModelSettings
+    public var schedule: Schedule
+    public var recording: MemoryRecording
+    /// Start from a final state of another run (`initial_state`).
+    public var initialState: InitialStateSource?
+    /// The timeline day the run starts on (that state's day, or 0).
+    public var startDay: Int
+
+    /// `initial_state: {run: DIR, condition: NAME}`.
+    public struct InitialStateSource: Sendable {
+        public var run: String
+        public var condition: String
+        var url: URL { URL(fileURLWithPath: run).appendingPathComponent("final_state/\(condition).state") }
+    }
+
+    public func run(_ context: RunContext) throws -> [String] {
+        let (model, _) = try settings.resolvedModel(ensembles: schedule.tasks.count)
+        let recorder = MemoryRecorder(experiment: self, rhoStar: model.plasticity.rhoStar, context: context)
+        let plan = TimelinePlan(schedule: schedule, population: population, settings: settings, label: "memory",
+                                initialState: initialState?.url)
+        return try TimelineRunner(plan: plan, recorders: [recorder], context: context).run()
+    }
+}
+
+/// What the memory recorder records, and when (docs/MODEL.md §6).
+public struct MemoryRecording: Sendable {
+    /// Record every this many days of the timeline, and at the end of every phase.
+    public var everyDays: Int
+    /// Timeline days at which the size histograms are written.
+    public var histogramDays: [Int]
+    /// How many dendrites (the first ones) the raster records.
+    public var rasterDendrites: Int
+    public var sizeBins: VolumeBins
+}
+
+extension MemoryExperiment {
+    static func read(_ root: ConfigMapping) throws -> MemoryExperiment {
+        var settings = try ModelSettings.read(root, withActivity: true)
+        var initialState: InitialStateSource?
+        var priorTasks: [String] = []
+        var population: InitialPopulation
+        var startDay = 0
+        if let section = try root.mapping("initial_state") {
+            guard let runNode = section.value("run"), let run = runNode.scalar?.string, runNode.isTagged(.str) else {
+                throw section.missing("run", allowed: "the directory of a finished run (text)")
+            }
+            let conditionNode = section.value("condition")
+            let states = (try? FileManager.default.contentsOfDirectory(atPath: run + "/final_state"))?
+                .filter { $0.hasSuffix(".state") }.map { String($0.dropLast(6)) }.sorted() ?? []
+            guard !states.isEmpty else {
+                throw section.error("run", runNode, "'\(run)' holds no final state (final_state/*.state); allowed: the directory of a finished run")
+            }
+            let condition: String
+            if let conditionNode {
+                guard let name = conditionNode.scalar?.string, states.contains(name) else {
+                    throw section.error("condition", conditionNode, "value \(ConfigMapping.describe(conditionNode)) is not a final state of '\(run)'; allowed: \(ConfigMapping.oneOf(states))")
+                }
+                condition = name
+            } else {
+                guard states.count == 1 else {
+                    throw section.missing("condition", allowed: "the run has several final states: \(ConfigMapping.oneOf(states))")
+                }
+                condition = states[0]
+            }
+            try section.finish()
+            let source = InitialStateSource(run: run, condition: condition)
+            let (state, tables) = try TimelineCheckpoint.read(source.url)
+            defer { tables.joined().forEach { $0.deallocate() } }
+            guard let track = state.tracks.first else { throw section.error("run", runNode, "the final state is empty") }
+            for key in ["dendrites", "initial_population"] where root.contains(key) {
+                throw root.error(key, root.value(key), "the dendrites and their spines come from initial_state; allowed: no '\(key)' with initial_state")
+            }
+            let lengths = Set(track.dendrites.map(\.lengthUm))
+            let spines = track.dendrites.reduce(0) { $0 + $1.spines }
+            population = InitialPopulation(dendriteCount: track.dendrites.count, dendriteLengthUm: lengths.first ?? 1,
+                                           densityPerUm: Double(spines) / max(track.dendrites.reduce(0) { $0 + $1.lengthUm }, 1e-300),
+                                           fractionPotentiated: 0, sizes: .stationary)
+            priorTasks = state.tasks
+            startDay = track.day
+            initialState = source
+        } else {
+            population = try ModelSettings.readInitialPopulation(root, model: settings)
+        }
+        settings.stationaryDensityPerUm = population.densityPerUm
+        var reader = ScheduleReader(root: root, global: settings, population: population, withActivity: true, tasks: priorTasks,
+                                    trained: Set(priorTasks))
+        let schedule = try reader.read("schedule")
+        guard schedule.hasTraining || !priorTasks.isEmpty else {
+            throw root.error("schedule", root.peek("schedule"), "no phase trains a task, so there is nothing to remember; allowed: a schedule with a learning or notask session phase")
+        }
+        let recording = try readRecording(root.mapping("recording"), schedule: schedule, population: population, startDay: startDay)
+        return MemoryExperiment(population: population, settings: settings, schedule: schedule, recording: recording,
+                                initialState: initialState, startDay: startDay)
+    }
+
+    /// `recording:`; every default follows the schedule and the dendrites.
+    static func readRecording(_ section: ConfigMapping?, schedule: Schedule, population: InitialPopulation,
+                              startDay: Int) throws -> MemoryRecording {
+        let longest = Schedule.leaves(schedule.phases, path: []).map { schedule.days(toLeaf: $0) }.max() ?? 0
+        let lastDay = startDay + longest
+        var recording = MemoryRecording(everyDays: max(1, longest / 50), histogramDays: schedule.phaseBoundaries(from: startDay, thirds: true),
+                                        rasterDendrites: min(3, population.dendriteCount),
+                                        sizeBins: VolumeBins(lowerUm3: 0.005, upperUm3: 5, count: 45))
+        guard let section else { return recording }
+        recording.everyDays = try section.int("every_days", in: 1...max(1, longest), default: recording.everyDays)
+        if section.contains("histogram_days") {
+            recording.histogramDays = try section.wholeDays("histogram_days", in: startDay...lastDay)
+        } else { _ = section.value("histogram_days") }
+        recording.rasterDendrites = try section.int("raster_dendrites", in: 0...population.dendriteCount, default: recording.rasterDendrites)
+        if let bins = try section.mapping("size_bins") { recording.sizeBins = try PopulationConfig.readBins(bins) }
+        try section.finish()
+        return recording
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        func bins(_ b: VolumeBins) -> ConfigTree {
+            ["min_um3": .number(b.lowerUm3), "max_um3": .number(b.upperUm3), "count": .number(Double(b.count))]
+        }
+        var pairs: [(String, ConfigTree)] = []
+        if let initialState {
+            pairs.append(("initial_state", ["run": .text(initialState.run), "condition": .text(initialState.condition)]))
+        } else {
+            pairs += [("dendrites", population.dendritesTree), ("initial_population", population.tree)]
+        }
+        pairs += settings.sections + [
+            ("schedule", schedule.tree),
+            ("recording", ["every_days": .number(Double(recording.everyDays)), "histogram_days": .numbers(recording.histogramDays),
+                           "raster_dendrites": .number(Double(recording.rasterDendrites)), "size_bins": bins(recording.sizeBins)]),
+        ]
+        try ConfigTree.map(pairs).encode(to: encoder)
+    }
+}
+
+extension Schedule {
+    /// Whether any session phase trains a task.
+    var hasTraining: Bool {
+        func trains(_ phases: [Phase]) -> Bool {
+            phases.contains { phase in
+                switch phase {
+                case let .session(session): session.trains
+                case .homeCage: false
+                case let .fork(branches): branches.contains { trains($0.phases) }
+                }
+            }
+        }
+        return trains(phases)
+    }
+
+    /// The timeline days on which a phase ends (and the start), over every
+    /// branch, sorted; with `thirds`, also the days one and two thirds into
+    /// every phase.
+    func phaseBoundaries(from start: Int, thirds: Bool) -> [Int] {
+        var days: Set<Int> = [start]
+        func walk(_ phases: [Phase], from day: Int) {
+            var day = day
+            for phase in phases {
+                if case let .fork(branches) = phase {
+                    for branch in branches { walk(branch.phases, from: day) }
+                    return
+                }
+                if thirds { days.insert(day + phase.days / 3); days.insert(day + 2 * phase.days / 3) }
+                day += phase.days
+                days.insert(day)
+            }
+        }
+        walk(phases, from: start)
+        return days.sorted()
+    }
+}

@@ -1,0 +1,296 @@
+import Foundation
+import GSL
+import SpineModel
+
+/// What a run of a schedule needs besides the schedule (docs/MODEL.md §8).
+struct TimelinePlan: Sendable {
+    var schedule: Schedule
+    var population: InitialPopulation
+    /// The global model sections (the initial population is drawn under them).
+    var settings: ModelSettings
+    /// Progress label (the experiment kind).
+    var label: String
+    /// Bins of the one-day fluctuation record of home-cage steps.
+    var fluctuationBins = VolumeBins(lowerUm3: 0.02, upperUm3: 1, count: 12)
+    /// Glutamate events closer than this merge into one (co-activity and imaging).
+    var eventMergeMs = 50.0
+    /// How imaging identifies movement-related spines, when a recorder asks.
+    var movement = MovementAnalysis(shuffles: 1000, percentile: 97.5)
+    /// Start from this final state of another run instead of a new population.
+    var initialState: URL?
+}
+
+/// The one timeline engine (docs/MODEL.md §8): it owns the dendrites of
+/// every branch, their generator streams and the model, and advances them
+/// through the phases of a schedule — sessions (then the rest of the day in
+/// the home cage), home-cage days in exact steps, and forks, whose branches
+/// run one after the other, each on its own copy of the state. Recorders
+/// plug in at session, step, day and branch boundaries. Progress with an
+/// ETA, checkpoints every `--checkpoint-every` days, SIGINT/SIGTERM
+/// (checkpoint, then exit 130) and `spinesim resume` live here, once, for
+/// every schedule. Work inside a day is parallel over dendrites; each
+/// dendrite draws only from its own streams, so results do not depend on
+/// the thread count.
+final class TimelineRunner {
+    let plan: TimelinePlan
+    let recorders: [any TimelineRecorder]
+    let context: RunContext
+    private var dynamics: [String: PhaseDynamics] = [:]
+    private var daysDone = 0
+    private var workDone = 0.0
+    private var progress: ProgressReporter!
+    private let totalDays: Int
+    private let totalWork: Double
+
+    /// A track and where it is in its phase list.
+    private struct Job {
+        var track: Track
+        var phaseIndex = 0
+        var dayInPhase = 0
+    }
+
+    init(plan: TimelinePlan, recorders: [any TimelineRecorder], context: RunContext) {
+        self.plan = plan
+        self.recorders = recorders
+        self.context = context
+        (totalDays, totalWork) = TimelineRunner.size(plan.schedule.phases)
+    }
+
+    /// Days and work units of a phase list, counting shared phases once.
+    private static func size(_ phases: [Phase]) -> (days: Int, work: Double) {
+        phases.reduce((0, 0.0)) { total, phase in
+            switch phase {
+            case let .fork(branches):
+                let parts = branches.map { size($0.phases) }
+                return (total.0 + parts.reduce(0) { $0 + $1.days }, total.1 + parts.reduce(0) { $0 + $1.work })
+            default:
+                return (total.0 + phase.days, total.1 + Double(phase.days) * workPerDay(phase))
+            }
+        }
+    }
+
+    /// Work of one day of a phase, in home-cage days: a session costs about
+    /// 8 home-cage days of 40 dendrites per simulated minute.
+    private static func workPerDay(_ phase: Phase) -> Double {
+        guard case let .session(session) = phase else { return 1 }
+        return 1 + 8 * Double(session.sessionsPerDay) * session.activity.durationMs / 60_000
+    }
+
+    /// Runs the schedule (or, with `context.resume`, continues it from the
+    /// newest checkpoint) and returns the names of the files the recorders wrote.
+    func run() throws -> [String] {
+        Interrupts.install()
+        var job: Job
+        var pending: [Job]
+        let restored = context.resume ? try restoreLatest() : nil
+        if let restored {
+            (job, pending) = restored
+        } else {
+            if context.resume && !context.quiet {
+                FileHandle.standardError.write(Data("no checkpoint yet: starting again from day 0 (same seed, same results)\n".utf8))
+            }
+            for recorder in recorders { try recorder.begin(resuming: nil) }
+            job = Job(track: try initialTrack())
+            pending = []
+            try started(job.track)
+        }
+        progress = ProgressReporter(label: plan.label, total: totalWork, unit: totalWork == Double(totalDays) ? "days" : "work units",
+                                    quiet: context.quiet)
+        progress.advance(by: workDone)
+        while true {
+            let phases = plan.schedule.phases(at: job.track.path)
+            if job.phaseIndex < phases.count {
+                if case let .fork(branches) = phases[job.phaseIndex] {
+                    // The first branch continues this state; the others wait on copies.
+                    for branch in branches.dropFirst().reversed() {
+                        pending.append(Job(track: try job.track.copy(branch: branch.name)))
+                    }
+                    job = Job(track: job.track)
+                    job.track.path.append(branches[0].name)
+                    try started(job.track)
+                } else {
+                    try run(phases[job.phaseIndex], of: &job, pending: pending)
+                }
+                continue
+            }
+            let conditions = self.conditions(job.track)
+            for recorder in recorders { try recorder.trackEnded(job.track, conditions: conditions) }
+            try saveFinalState(job.track)
+            guard let next = pending.popLast() else { break }
+            job = next
+            try started(job.track)
+        }
+        progress.finish()
+        var files: [String] = []
+        for recorder in recorders { files += try recorder.finish() }
+        return files
+    }
+
+    private func started(_ track: Track) throws {
+        let conditions = self.conditions(track)
+        for recorder in recorders { try recorder.trackStarted(track, conditions: conditions) }
+    }
+
+    /// The leaf conditions a track's state leads to.
+    func conditions(_ track: Track) -> [String] {
+        Schedule.leaves(plan.schedule.phases(at: track.path), path: track.path).map(Schedule.conditionName)
+    }
+
+    /// The rest of one session or home-cage phase.
+    private func run(_ phase: Phase, of job: inout Job, pending: [Job]) throws {
+        let key = (job.track.path + [String(job.phaseIndex)]).joined(separator: "/")
+        if dynamics[key] == nil {
+            let settings: ModelSettings
+            switch phase {
+            case let .session(session): settings = session.settings.model
+            case let .homeCage(homeCage): settings = homeCage.settings.model
+            case .fork: preconditionFailure("forks are handled by the caller")
+            }
+            dynamics[key] = try PhaseDynamics(settings, ensembles: plan.schedule.tasks.count, fluctuationBins: plan.fluctuationBins,
+                                              eventMergeMs: plan.eventMergeMs)
+        }
+        let rules = dynamics[key]!
+        let work = TimelineRunner.workPerDay(phase)
+        switch phase {
+        case let .session(session):
+            while job.dayInPhase < session.days {
+                try sessionDay(session, rules: rules, track: job.track)
+                try endDay(&job, pending: pending, days: session.days, trains: session.trains ? session : nil, rules: rules, work: work)
+            }
+        case let .homeCage(homeCage):
+            while job.dayInPhase < homeCage.days {
+                try homeCageDay(homeCage, rules: rules, track: job.track)
+                try endDay(&job, pending: pending, days: homeCage.days, trains: nil, rules: rules, work: work)
+            }
+        case .fork: break
+        }
+        job.phaseIndex += 1
+        job.dayInPhase = 0
+    }
+
+    /// Sessions on every dendrite, then the rest of the day in the home cage
+    /// with the activity-guided births the last session calls for.
+    private func sessionDay(_ phase: SessionPhase, rules: PhaseDynamics, track: Track) throws {
+        let day = track.day + 1
+        let movement = recorders.contains { $0.wantsObservations(track, day: day) } ? plan.movement : nil
+        let ensemble = plan.schedule.ensemble(of: phase.task)
+        let activity = phase.activity
+        let dendrites = Partitioned(track.dendrites)
+        let outcomes = try parallelMap(count: track.dendrites.count, threads: context.threads) { index in
+            var outcome: SessionOutcome!
+            for session in 0..<phase.sessionsPerDay {
+                outcome = try rules.session(phase, activity: activity, ensemble: ensemble, dendrite: dendrites[index],
+                                            movement: session == phase.sessionsPerDay - 1 ? movement : nil)
+            }
+            return outcome!
+        }
+        for recorder in recorders { try recorder.sessionsEnded(track, day: day, phase: phase, outcomes: outcomes) }
+        let guided = rules.activity!.guided
+        let reports = try parallelMap(count: track.dendrites.count, threads: context.threads) { index in
+            try rules.kernel.advance(dendrites[index], from: Double(day - 1), days: 1, wholeDay: true,
+                                     guided: HomeCageKernel.GuidedBirths(rule: guided, sources: outcomes[index].sources))
+        }
+        for recorder in recorders { try recorder.stepEnded(track, reports: reports) }
+    }
+
+    /// One home-cage day in `stepsPerDay` exact steps.
+    private func homeCageDay(_ phase: HomeCagePhase, rules: PhaseDynamics, track: Track) throws {
+        let k = phase.stepsPerDay
+        let dendrites = Partitioned(track.dendrites)
+        for step in 0..<k {
+            let t0 = Double(track.day * k + step) / Double(k)
+            let reports = try parallelMap(count: track.dendrites.count, threads: context.threads) { index in
+                try rules.kernel.advance(dendrites[index], from: t0, days: 1 / Double(k), wholeDay: step == k - 1)
+            }
+            for recorder in recorders { try recorder.stepEnded(track, reports: reports) }
+        }
+    }
+
+    /// Closes a whole day: the trained state of a task at the end of its
+    /// training, the recorders' day, then a checkpoint when one is due or
+    /// requested (SIGINT/SIGTERM: then stop).
+    private func endDay(_ job: inout Job, pending: [Job], days: Int, trains phase: SessionPhase?, rules: PhaseDynamics,
+                        work: Double) throws {
+        let track = job.track
+        track.day += 1
+        job.dayInPhase += 1
+        let phaseEnded = job.dayInPhase == days
+        if phaseEnded, let phase, let criteria = rules.criteria {
+            track.trained[phase.task] = TrainedPattern.capture(track.dendrites, ensemble: plan.schedule.ensemble(of: phase.task),
+                                                               criteria: criteria, day: track.day)
+        }
+        for recorder in recorders { try recorder.dayEnded(track, conditions: conditions(track), phaseEnded: phaseEnded) }
+        daysDone += 1
+        workDone += work
+        progress.advance(by: work)
+        let due = context.checkpointEveryDays.map { daysDone % $0 == 0 } ?? false
+        if daysDone < totalDays && (due || Interrupts.requested) {
+            var next = job
+            if phaseEnded { (next.phaseIndex, next.dayInPhase) = (job.phaseIndex + 1, 0) }
+            try checkpoint(next, pending: pending)
+            if Interrupts.requested { throw RunInterrupted(day: track.day, directory: context.directory.url.path) }
+        }
+    }
+
+    // MARK: state
+
+    private func initialTrack() throws -> Track {
+        let ensembles = plan.schedule.tasks.count
+        let taskFraction = plan.settings.activity?.guided.taskFraction ?? 0
+        guard let url = plan.initialState else {
+            let model = try plan.settings.resolvedModel(ensembles: ensembles).model
+            return try InitialState.track(plan.population, model: model, ensembles: ensembles, taskFraction: taskFraction, context: context)
+        }
+        let (state, tables) = try TimelineCheckpoint.read(url)
+        guard state.tracks.count == 1, let track = try TimelineCheckpoint.tracks(state, tables: tables, reseeded: context).first else {
+            throw RunError("\(url.path) holds \(state.tracks.count) states; a final state holds one")
+        }
+        track.path = []
+        InitialState.wire(track.dendrites, ensembles: state.tasks.count..<ensembles, taskFraction: taskFraction, context: context)
+        return track
+    }
+
+    private func checkpoint(_ job: Job, pending: [Job]) throws {
+        let jobs = [job] + pending.reversed()
+        let state = TimelineCheckpoint(
+            daysDone: daysDone, workDone: workDone,
+            tracks: jobs.map { TimelineCheckpoint.state(of: $0.track, phaseIndex: $0.phaseIndex, dayInPhase: $0.dayInPhase) },
+            recorders: try recorders.map { try $0.checkpointState() }, tasks: plan.schedule.tasks)
+        try state.write(tables: jobs.map(\.track), into: context.directory)
+    }
+
+    /// The newest checkpoint's jobs (the running one, and the pending ones in
+    /// the order `pending.popLast()` takes them); nil if there is none.
+    private func restoreLatest() throws -> (Job, [Job])? {
+        guard let url = TimelineCheckpoint.files(in: context.directory).last else { return nil }
+        let (state, tables) = try TimelineCheckpoint.read(url)
+        guard state.tasks == plan.schedule.tasks, state.recorders.count == recorders.count, !state.tracks.isEmpty else {
+            throw RunError("\(url.lastPathComponent) does not belong to this experiment (tasks \(state.tasks), \(state.recorders.count) recorders)")
+        }
+        for track in state.tracks where track.dendrites.count != plan.population.dendriteCount {
+            throw RunError("\(url.lastPathComponent) holds \(track.dendrites.count) dendrites, the experiment has \(plan.population.dendriteCount)")
+        }
+        let tracks = try TimelineCheckpoint.tracks(state, tables: tables, reseeded: nil)
+        for (recorder, data) in zip(recorders, state.recorders) { try recorder.begin(resuming: data) }
+        daysDone = state.daysDone
+        workDone = state.workDone
+        let jobs = zip(tracks, state.tracks).map { Job(track: $0, phaseIndex: $1.phaseIndex, dayInPhase: $1.dayInPhase) }
+        if !context.quiet {
+            FileHandle.standardError.write(Data("resuming at day \(jobs[0].track.day) of \(Schedule.conditionName(jobs[0].track.path))\n".utf8))
+        }
+        return (jobs[0], jobs.dropFirst().reversed())
+    }
+
+    /// `final_state/CONDITION.state`: the state a later run can start from
+    /// (`initial_state`); it holds no run progress and no branch path.
+    private func saveFinalState(_ track: Track) throws {
+        let folder = context.directory.url.appendingPathComponent("final_state")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var saved = TimelineCheckpoint.state(of: track, phaseIndex: 0, dayInPhase: 0)
+        saved.path = []
+        let state = TimelineCheckpoint(daysDone: 0, workDone: 0, tracks: [saved],
+                                       recorders: [], tasks: plan.schedule.tasks)
+        try AtomicFile.write(try state.encoded(tables: [track]),
+                             to: folder.appendingPathComponent("\(Schedule.conditionName(track.path)).state"))
+    }
+}

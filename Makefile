@@ -47,7 +47,7 @@ $(VENV)/.installed: Experiments/requirements.txt
 # intrinsic size noise on or off (14 days of training, 90 of home cage).
 run: release venv
 	$(SPINESIM) run Experiments/memory-stability.yaml --out Results/memory-stability --force
-	$(PYTHON) Experiments/plot_memory.py Results/memory-stability
+	$(PYTHON) Experiments/plot_memory.py Results/memory-stability --raster-condition learning_noise_on
 
 test: build venv
 	$(SWIFT) test
@@ -75,9 +75,9 @@ figures: venv
 	$(PYTHON) Experiments/plot_population.py Results/turnover
 	$(PYTHON) Experiments/plot_heterosynaptic.py Results/heterosynaptic
 	$(PYTHON) Experiments/plot_learning.py Results/learning-vs-notask
-	$(PYTHON) Experiments/plot_memory.py Results/memory-stability
-	$(PYTHON) Experiments/plot_memory.py Results/memory-interference
-	$(PYTHON) Experiments/plot_memory.py Results/memory-reactivation
+	$(PYTHON) Experiments/plot_memory.py Results/memory-stability --raster-condition learning_noise_on
+	$(PYTHON) Experiments/plot_memory.py Results/memory-interference --raster-condition A_then_B
+	$(PYTHON) Experiments/plot_memory.py Results/memory-reactivation --raster-condition reactivation
 
 # Dense clock-driven GB kernel: Swift (spinesim bench kernel) against its C
 # reference with the same GSL generator; checksums must agree.

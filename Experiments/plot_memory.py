@@ -87,7 +87,7 @@ def retention_figure(rows, summary, path):
                 continue
             days = [r["day_after_training"] for r in points]
             half_life = summary["conditions"].get(condition, {}).get("tasks", {}).get(task, {}).get("half_life_days")
-            label = f"{condition}, task {task}" + (f" (half-life {half_life:g} d)" if half_life is not None else "")
+            label = f"{condition}, task {task}" + (f" (half-life {half_life:.0f} d)" if half_life is not None else "")
             style = dict(color=colour[condition], ls=TASK_LINES[tasks.index(task) % len(TASK_LINES)],
                          lw=line_width(conditions, condition))
             for ax, (field, _, _) in zip(axes, panels):

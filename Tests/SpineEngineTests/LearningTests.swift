@@ -57,6 +57,22 @@ struct LearningTests {
         #expect(abs(Double(countLearning - countNoTask)) < 4 * Double(countLearning + countNoTask).squareRoot())
     }
 
+    /// A day's replay as a session: one burst per slot, no background, every
+    /// event-driven bAP `bapDelayMs` after an ensemble event, every event inside a burst.
+    @Test("reactivation replays bursts of the ensemble with locked bAPs and no background")
+    func reactivationWindow() {
+        let replay = ReactivationActivity(eventsPerDay: 40, spacingSeconds: 2, burstSeconds: 0.1, burstEventHz: 50)
+        let session = replay.session(jitterMs: 2)
+        #expect(session.durationMs == 80_000 && session.axonBackgroundHz == 0 && session.backpropagationBackgroundHz == 0)
+        let timeline = RandomStream(seed: 4).withHandle { session.timeline(regime: .reactivation, random: $0) }
+        #expect(timeline.movements.count == 40)
+        #expect(timeline.ensembleEventsMs.allSatisfy { t in timeline.movements.contains { $0.startMs <= t && t < $0.endMs } })
+        let events = Set(timeline.ensembleEventsMs.map { $0 + replay.bapDelayMs })
+        #expect(!timeline.backpropagatingMs.isEmpty && timeline.backpropagatingMs.allSatisfy { events.contains($0) })
+        let spikes = RandomStream(seed: 5).withHandle { session.axonSpikes(taskRelated: false, timeline: timeline, random: $0) }
+        #expect(spikes.isEmpty)   // a non-ensemble axon is silent during replay
+    }
+
     /// Births per eligible spine and day: Poisson with mean 2λg₁ (kernel
     /// mass beyond the ends lost); offsets Laplace with mean |offset| λ. 4 SE.
     @Test("activity-guided births follow the kernel around eligible spines")

@@ -177,6 +177,23 @@ struct TimelineTests {
         #expect(retention.first?["day_after_training"] == "0" && retention.first?["fraction_learned_alive"] == "1")
     }
 
+    @Test("--set reaches into the schedule by list index, and names itself in errors")
+    func setIntoSchedule() throws {
+        let file = SmallExperiments.interference
+        let changed = try #require(Experiment.parse(file, overrides: ["schedule.1.fork.A_only.0.home_cage.days=50"]).body as? MemoryExperiment)
+        guard case let .fork(branches) = changed.schedule.phases[1], case let .homeCage(phase) = branches[0].phases[0] else {
+            Issue.record("unexpected schedule")
+            return
+        }
+        #expect(branches[0].name == "A_only" && phase.days == 50)
+        #expect { try Experiment.parse(file, overrides: ["schedule.1.fork.A_only.0.home_cage.days=-1"]) } throws: { error in
+            "\(error)".hasPrefix("--set schedule.1.fork.A_only.0.home_cage.days=-1: schedule[1].fork.A_only[0].home_cage.days: value -1 is out of range")
+        }
+        #expect { try Experiment.parse(file, overrides: ["schedule.7.home_cage.days=5"]) } throws: { error in
+            "\(error)".contains("holds a list of 2, so '7' names no element; allowed: an index from 0 to 1")
+        }
+    }
+
     @Test("a --set that a phase of the schedule overrides is rejected, not silently ignored")
     func contradictingOverride() throws {
         let file = SmallExperiments.stability

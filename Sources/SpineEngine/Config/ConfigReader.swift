@@ -12,7 +12,8 @@ final class ConfigSource {
     func noteOverride(path: String, text: String) { overrides[path] = text }
 
     func location(of node: Node?, keyPath: String) -> String {
-        var prefix = keyPath
+        // List elements are written schedule[1] in key paths, schedule.1 in --set.
+        var prefix = keyPath.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "")
         while !prefix.isEmpty {
             if let text = overrides[prefix] { return "--set \(prefix)=\(text)" }
             guard let dot = prefix.lastIndex(of: ".") else { break }

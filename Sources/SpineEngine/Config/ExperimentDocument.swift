@@ -78,11 +78,20 @@ struct ExperimentDocument {
 
     private static func set(_ value: Node, at keys: ArraySlice<String>, in node: Node, walked: String, override: String) throws -> Node {
         guard let key = keys.first else { return value }
+        let path = walked.isEmpty ? key : "\(walked).\(key)"
+        // A list element by its index (from 0): schedule.1.home_cage.days=200.
+        if case var .sequence(sequence) = node {
+            guard let index = Int(key), sequence.indices.contains(index) else {
+                throw ConfigError(location: "--set \(override)", keyPath: walked,
+                                  message: "holds a list of \(sequence.count), so '\(key)' names no element; allowed: an index from 0 to \(sequence.count - 1)")
+            }
+            sequence[index] = try set(value, at: keys.dropFirst(), in: sequence[index], walked: path, override: override)
+            return .sequence(sequence)
+        }
         guard case var .mapping(mapping) = node else {
             throw ConfigError(location: "--set \(override)", keyPath: walked,
                               message: "holds \(ConfigMapping.describe(node)), not a mapping, so it has no key '\(key)'")
         }
-        let path = walked.isEmpty ? key : "\(walked).\(key)"
         let child = mapping[Node(key)] ?? Node([(Node, Node)]())
         mapping[Node(key)] = try set(value, at: keys.dropFirst(), in: child, walked: path, override: override)
         return .mapping(mapping)

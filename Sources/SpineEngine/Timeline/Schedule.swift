@@ -178,8 +178,8 @@ struct ScheduleReader {
             let elementPath = "\(path)[\(index)]"
             let item = try ConfigMapping(element, path: elementPath, source: root.source)
             guard item.keys.count == 1, let kind = item.keys.first else {
-                throw item.error(item.keys.dropFirst().first ?? "", nil,
-                                 "a phase is a mapping with exactly one key; allowed: \(ConfigMapping.oneOf(ScheduleReader.phaseKinds))")
+                throw ConfigError(location: root.source.location(of: element, keyPath: elementPath), keyPath: elementPath,
+                                  message: "a phase is a mapping with exactly one key, found \(item.keys.count); allowed: \(ConfigMapping.oneOf(ScheduleReader.phaseKinds))")
             }
             guard ScheduleReader.phaseKinds.contains(kind) else {
                 throw item.error(kind, nil, "unknown phase; allowed: \(ConfigMapping.oneOf(ScheduleReader.phaseKinds))")
@@ -211,7 +211,7 @@ struct ScheduleReader {
         }
         var branches: [Branch] = []
         for name in fork.keys {
-            guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_-]*$"#, options: .regularExpression) != nil else {
+            guard ScheduleReader.isName(name) else {
                 throw fork.error(name, nil, "'\(name)' is not a branch name; allowed: letters, digits, '_' and '-', starting with a letter or digit")
             }
             branches.append(Branch(name: name, phases: try readList(fork.value(name)!, path: fork.keyPath(name), trained: trained)))
@@ -231,7 +231,7 @@ struct ScheduleReader {
         let regimes = SessionActivity.Regime.allCases.map(\.rawValue)
         let regime = SessionActivity.Regime(rawValue: try section.choice("regime", from: regimes))!
         guard let taskNode = section.value("task") else { throw section.missing("task", allowed: "a task name, e.g. A") }
-        guard let task = taskNode.scalar?.string, task.range(of: #"^[A-Za-z0-9][A-Za-z0-9_-]*$"#, options: .regularExpression) != nil else {
+        guard let task = taskNode.scalar?.string, ScheduleReader.isName(task) else {
             throw section.error("task", taskNode, "value \(ConfigMapping.describe(taskNode)) is not a task name; allowed: letters, digits, '_' and '-', e.g. A")
         }
         if regime == .reactivation && !trained.contains(task) {
@@ -305,6 +305,10 @@ struct ScheduleReader {
                               message: "the schedule sets \(leaf) itself in \(phase.path) (\(root.source.location(of: node, keyPath: ""))), so the --set value would not reach that phase; allowed: change the phase in the experiment file, or a key the schedule does not set")
         }
     }
+
+    /// Branch and task names: letters, digits, '_' and '-', starting with a
+    /// letter or digit (they become condition names and CSV values).
+    static func isName(_ text: String) -> Bool { text.range(of: #"^[A-Za-z0-9][A-Za-z0-9_-]*$"#, options: .regularExpression) != nil }
 
     /// Dotted paths of the scalar leaves of a node.
     static func leafPaths(_ node: Node, prefix: String) -> [String] {

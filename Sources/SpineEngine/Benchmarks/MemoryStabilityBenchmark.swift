@@ -35,9 +35,8 @@ public enum MemoryStabilityBenchmark {
         _ = try body.run(context)
         let wall = DenseKernel.now() - start
         let population = body.population
-        let leaves = Schedule.leaves(body.schedule.phases, path: [])
         return Result(dendrites: dendrites, initialSpines: Int((population.densityPerUm * population.dendriteLengthUm).rounded()) * dendrites,
-                      threads: threads, wallSeconds: wall, simulatedDays: leaves.map { body.schedule.days(toLeaf: $0) }.max() ?? 0,
+                      threads: threads, wallSeconds: wall, simulatedDays: body.schedule.longestConditionDays,
                       conditionDays: body.schedule.totalDays)
     }
 }

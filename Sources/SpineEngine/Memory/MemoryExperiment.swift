@@ -110,7 +110,7 @@ extension MemoryExperiment {
     /// `recording:`; every default follows the schedule and the dendrites.
     static func readRecording(_ section: ConfigMapping?, schedule: Schedule, population: InitialPopulation,
                               startDay: Int) throws -> MemoryRecording {
-        let longest = Schedule.leaves(schedule.phases, path: []).map { schedule.days(toLeaf: $0) }.max() ?? 0
+        let longest = schedule.longestConditionDays
         let lastDay = startDay + longest
         var recording = MemoryRecording(everyDays: max(1, longest / 50), histogramDays: schedule.phaseBoundaries(from: startDay, thirds: true),
                                         rasterDendrites: min(3, population.dendriteCount),
@@ -127,9 +127,6 @@ extension MemoryExperiment {
     }
 
     public func encode(to encoder: Encoder) throws {
-        func bins(_ b: VolumeBins) -> ConfigTree {
-            ["min_um3": .number(b.lowerUm3), "max_um3": .number(b.upperUm3), "count": .number(Double(b.count))]
-        }
         var pairs: [(String, ConfigTree)] = []
         if let initialState {
             pairs.append(("initial_state", ["run": .text(initialState.run), "condition": .text(initialState.condition)]))
@@ -139,7 +136,7 @@ extension MemoryExperiment {
         pairs += settings.sections + [
             ("schedule", schedule.tree),
             ("recording", ["every_days": .number(Double(recording.everyDays)), "histogram_days": .numbers(recording.histogramDays),
-                           "raster_dendrites": .number(Double(recording.rasterDendrites)), "size_bins": bins(recording.sizeBins)]),
+                           "raster_dendrites": .number(Double(recording.rasterDendrites)), "size_bins": recording.sizeBins.tree]),
         ]
         try ConfigTree.map(pairs).encode(to: encoder)
     }

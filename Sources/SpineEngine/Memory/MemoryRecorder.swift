@@ -174,24 +174,20 @@ extension Schedule {
     func table(startDay: Int) -> CSVTable {
         var table = CSVTable(header: ["condition", "phase", "kind", "regime", "task", "start_day", "end_day", "intrinsic_noise"])
         for leaf in Schedule.leaves(phases, path: []) {
-            var day = startDay, index = 0
-            for k in 0...leaf.count {
-                for phase in self.phases(at: Array(leaf.prefix(k))) {
-                    let noise: Bool
-                    switch phase {
-                    case .fork: continue
-                    case let .session(session):
-                        noise = session.settings.model.size.intrinsicNoise
-                        table.append([.text(Schedule.conditionName(leaf)), .integer(index), "session", .text(session.regime.rawValue),
-                                      .text(session.task), .integer(day), .integer(day + phase.days), .text(noise ? "on" : "off")])
-                    case let .homeCage(homeCage):
-                        noise = homeCage.settings.model.size.intrinsicNoise
-                        table.append([.text(Schedule.conditionName(leaf)), .integer(index), "home_cage", "", "",
-                                      .integer(day), .integer(day + phase.days), .text(noise ? "on" : "off")])
-                    }
-                    day += phase.days
-                    index += 1
+            var day = startDay
+            for (index, phase) in phases(alongLeaf: leaf).enumerated() {
+                let row: (kind: String, regime: String, task: String, noise: Bool)
+                switch phase {
+                case let .session(session):
+                    row = ("session", session.regime.rawValue, session.task, session.settings.model.size.intrinsicNoise)
+                case let .homeCage(homeCage):
+                    row = ("home_cage", "", "", homeCage.settings.model.size.intrinsicNoise)
+                case .fork:
+                    continue
                 }
+                table.append([.text(Schedule.conditionName(leaf)), .integer(index), .text(row.kind), .text(row.regime), .text(row.task),
+                              .integer(day), .integer(day + phase.days), .text(row.noise ? "on" : "off")])
+                day += phase.days
             }
         }
         return table

@@ -47,6 +47,7 @@ public struct PopulationConfig: Sendable {
                                 recording: recording)
     }
 
+    /// `{min_um3, max_um3, count}`: log-spaced volume bins.
     static func readBins(_ bins: ConfigMapping) throws -> VolumeBins {
         let low = try bins.positiveDouble("min_um3", upTo: 100, unit: "µm³")
         let high = try bins.positiveDouble("max_um3", upTo: 1000, unit: "µm³")
@@ -90,9 +91,6 @@ extension ConfigMapping {
 extension PopulationConfig {
     /// The resolved configuration in experiment-file form.
     var tree: ConfigTree {
-        func bins(_ b: VolumeBins) -> ConfigTree {
-            ["min_um3": .number(b.lowerUm3), "max_um3": .number(b.upperUm3), "count": .number(Double(b.count))]
-        }
         return .map([
             ("dendrites", population.dendritesTree),
             ("duration_days", .number(Double(durationDays))),
@@ -101,10 +99,15 @@ extension PopulationConfig {
         ] + settings.sections + [
             ("recording", [
                 "size_distribution_days": .numbers(recording.sizeDistributionDays),
-                "size_bins": bins(recording.sizeBins), "fluctuation_bins": bins(recording.fluctuationBins),
+                "size_bins": recording.sizeBins.tree, "fluctuation_bins": recording.fluctuationBins.tree,
                 "survival_cohort_days": .numbers(recording.survivalCohortDays),
                 "turnover_events": .flag(recording.turnoverEvents),
             ]),
         ])
     }
+}
+
+extension VolumeBins {
+    /// The bins in experiment-file form.
+    var tree: ConfigTree { ["min_um3": .number(lowerUm3), "max_um3": .number(upperUm3), "count": .number(Double(count))] }
 }

@@ -42,24 +42,28 @@ public struct Schedule: Sendable {
         return branches.flatMap { leaves($0.phases, path: path + [$0.name]) }
     }
 
-    /// Days over all branches, shared phases counted once.
-    public var totalDays: Int {
-        func days(_ phases: [Phase]) -> Int {
-            phases.reduce(0) { total, phase in
-                if case let .fork(branches) = phase { return total + branches.reduce(0) { $0 + days($1.phases) } }
-                return total + phase.days
+    /// Σ value(phase) over every phase of every branch, shared phases once.
+    func sum(_ value: (Phase) -> Double) -> Double {
+        func total(_ phases: [Phase]) -> Double {
+            phases.reduce(0) { sum, phase in
+                if case let .fork(branches) = phase { return sum + branches.reduce(0) { $0 + total($1.phases) } }
+                return sum + value(phase)
             }
         }
-        return days(phases)
+        return total(phases)
     }
 
-    /// Days of the leaf reached by `path`, from the start.
-    func days(toLeaf path: [String]) -> Int {
-        var total = 0
-        for k in 0...path.count {
-            for phase in phases(at: Array(path.prefix(k))) { total += phase.days }
-        }
-        return total
+    /// Days over all branches, shared phases counted once.
+    public var totalDays: Int { Int(sum { Double($0.days) }) }
+
+    /// The session and home-cage phases a leaf (a condition) goes through, in order.
+    func phases(alongLeaf path: [String]) -> [Phase] {
+        (0...path.count).flatMap { phases(at: Array(path.prefix($0))) }.filter { if case .fork = $0 { false } else { true } }
+    }
+
+    /// Days of the longest condition.
+    public var longestConditionDays: Int {
+        Schedule.leaves(phases, path: []).map { phases(alongLeaf: $0).reduce(0) { $0 + $1.days } }.max() ?? 0
     }
 }
 

@@ -53,20 +53,8 @@ final class TimelineRunner {
         self.plan = plan
         self.recorders = recorders
         self.context = context
-        (totalDays, totalWork) = TimelineRunner.size(plan.schedule.phases)
-    }
-
-    /// Days and work units of a phase list, counting shared phases once.
-    private static func size(_ phases: [Phase]) -> (days: Int, work: Double) {
-        phases.reduce((0, 0.0)) { total, phase in
-            switch phase {
-            case let .fork(branches):
-                let parts = branches.map { size($0.phases) }
-                return (total.0 + parts.reduce(0) { $0 + $1.days }, total.1 + parts.reduce(0) { $0 + $1.work })
-            default:
-                return (total.0 + phase.days, total.1 + Double(phase.days) * workPerDay(phase))
-            }
-        }
+        totalDays = plan.schedule.totalDays
+        totalWork = plan.schedule.sum { Double($0.days) * TimelineRunner.workPerDay($0) }
     }
 
     /// Work of one day of a phase, in home-cage days: a session costs about

@@ -12,6 +12,9 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Swift's release optimisations; the build assumes nothing about the CPU
 # (baseline x86-64), so binaries run on any machine of the architecture.
 RELEASE    := -c release
+# Every build embeds its git revision, compiler and package versions (the
+# manifest's "build"); the packages are resolved first so that they are known.
+BUILD_INFO  = $$($(SWIFT) package resolve >/dev/null 2>&1; SWIFT=$(SWIFT) scripts/build-flags.sh)
 
 .PHONY: run test figures bench bench-scaling bench-venv bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl venv clean help
 
@@ -31,10 +34,10 @@ gsl:
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgsl-dev pkg-config; }
 
 release: gsl
-	$(SWIFT) build $(RELEASE) --product spinesim
+	$(SWIFT) build $(RELEASE) --product spinesim $(BUILD_INFO)
 
 build: gsl
-	$(SWIFT) build --build-tests
+	$(SWIFT) build --build-tests $(BUILD_INFO)
 
 venv: $(VENV)/.installed
 
@@ -50,7 +53,7 @@ run: release venv
 	$(PYTHON) Experiments/plot_memory.py Results/memory-stability --raster-condition learning_noise_on
 
 test: build venv
-	$(SWIFT) test
+	$(SWIFT) test $(BUILD_INFO)
 	@# The plotting scripts must turn the committed results into figures.
 	@tmp=$$(mktemp -d) && \
 	  $(PYTHON) Experiments/plot_stdp.py Results/stdp --out $$tmp/stdp.png && \

@@ -38,7 +38,7 @@ let package = Package(
         // The engine: experiment files, runners, recorders, manifests, benchmarks.
         .target(
             name: "SpineEngine",
-            dependencies: ["SpineModel", "GSL", .product(name: "Yams", package: "Yams")],
+            dependencies: ["SpineModel", "GSL", "CGSL", .product(name: "Yams", package: "Yams")],
             swiftSettings: hotLoopSettings
         ),
         .executableTarget(
@@ -48,7 +48,8 @@ let package = Package(
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
         .testTarget(name: "SpineModelTests", dependencies: ["SpineModel", "GSL"]),
         // Depends on the executable so that CLI tests find it beside the test bundle.
-        .testTarget(name: "SpineEngineTests", dependencies: ["SpineEngine", "SpineModel", "GSL", "spinesim"],
+        .testTarget(name: "SpineEngineTests",
+                    dependencies: ["SpineEngine", "SpineModel", "GSL", "spinesim", .product(name: "Yams", package: "Yams")],
                     exclude: ["Malformed"]),
     ]
 )

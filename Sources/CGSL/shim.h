@@ -38,4 +38,20 @@ static inline const gsl_odeiv2_step_type *cgsl_step_msadams(void) { return gsl_o
 // The library version string (a global `const char *`).
 static inline const char *cgsl_version(void) { return gsl_version; }
 
+// What the Makefile embeds in a build (-Xcc -DSPINESIM_GIT_REVISION=...):
+// the source revision, the compiler and the package versions; empty when
+// the build did not go through the Makefile.
+#ifndef SPINESIM_GIT_REVISION
+#define SPINESIM_GIT_REVISION ""
+#endif
+#ifndef SPINESIM_COMPILER
+#define SPINESIM_COMPILER ""
+#endif
+#ifndef SPINESIM_PACKAGES
+#define SPINESIM_PACKAGES ""
+#endif
+static inline const char *cgsl_spinesim_git_revision(void) { return SPINESIM_GIT_REVISION; }
+static inline const char *cgsl_spinesim_compiler(void) { return SPINESIM_COMPILER; }
+static inline const char *cgsl_spinesim_packages(void) { return SPINESIM_PACKAGES; }
+
 #endif

@@ -15,6 +15,30 @@ struct SpineSim: ParsableCommand {
         version: BuildInfo.version,
         subcommands: [Run.self, Resume.self, Check.self, Bench.self, Presets.self]
     )
+
+    /// Parses and runs a subcommand. A command line that cannot be parsed is
+    /// rejected like a bad experiment file: one `error:` line, a hint, exit
+    /// status 2 (help and --version print as usual).
+    static func main() {
+        let command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            let message = SpineSim.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let subcommand = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? ""
+            let known = configuration.subcommands.map { $0._commandName }
+            let help = known.contains(subcommand) ? "spinesim help \(subcommand)" : "spinesim --help"
+            FileHandle.standardError.write(Data("error: \(message)\nhint: \(help) lists what is allowed\n".utf8))
+            Foundation.exit(2)
+        }
+        do {
+            var mutable = command
+            try mutable.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Reports an error the way every subcommand does and picks the exit status:
@@ -44,6 +68,13 @@ struct ExecutionOptions: ParsableArguments {
     @Option(help: "Write a checkpoint every this many simulated days (experiments that run over days: population, learning-vs-notask, memory); resume with `spinesim resume DIR`.")
     var checkpointEvery: Int?
 
+    @Flag(help: "Keep the checkpoints when the run completes (deleted otherwise).")
+    var keepCheckpoints = false
+
+    @Option(help: ArgumentHelp("The most memory a run may need, e.g. 8G or 500M (default: this machine's memory).", valueName: "bytes"),
+            transform: MemorySize.parse)
+    var maxMemory: Double?
+
     @Flag(help: "No progress output.")
     var quiet = false
 
@@ -59,7 +90,8 @@ struct Run: ParsableCommand {
         discussion: """
             The file is validated completely before anything runs. Results go to --out \
             (default Results/<file name>); an existing non-empty directory is only reused \
-            with --force. Progress and ETA are printed on stderr.
+            with --force. Results appear in the directory when the run completes; until then \
+            they are in DIR/.partial. Progress and ETA are printed on stderr.
             """
     )
 
@@ -75,7 +107,7 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a setting, e.g. --set pairing.pairs=30 (repeatable).", valueName: "key.path=value"))
     var overrides: [String] = []
 
-    @Flag(help: "Replace files in a non-empty output directory.")
+    @Flag(help: "Replace the previous run in the output directory: its manifest, the files it lists, its checkpoints and unfinished results (other files stay).")
     var force = false
 
     @OptionGroup var execution: ExecutionOptions
@@ -84,7 +116,8 @@ struct Run: ParsableCommand {
         try reportingErrors {
             let directory = try ExperimentRunner.run(RunOptions(
                 experimentPath: experiment, outputPath: out, seed: seed, threads: execution.threads,
-                overrides: overrides, force: force, quiet: execution.quiet, checkpointEveryDays: execution.checkpointEvery))
+                overrides: overrides, force: force, quiet: execution.quiet, checkpointEveryDays: execution.checkpointEvery,
+                keepCheckpoints: execution.keepCheckpoints, maximumMemoryBytes: execution.maxMemory))
             if !execution.quiet { FileHandle.standardError.write(Data("results in \(directory.path)\n".utf8)) }
         }
     }
@@ -108,14 +141,18 @@ struct Resume: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let url = try ExperimentRunner.resume(path: directory, threads: execution.threads,
-                                                  checkpointEveryDays: execution.checkpointEvery, quiet: execution.quiet)
+                                                  checkpointEveryDays: execution.checkpointEvery,
+                                                  keepCheckpoints: execution.keepCheckpoints, quiet: execution.quiet)
             if !execution.quiet { FileHandle.standardError.write(Data("results in \(url.path)\n".utf8)) }
         }
     }
 }
 
 struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Validate an experiment file without running it; print its resolved configuration.")
+    static let configuration = CommandConfiguration(
+        abstract: "Validate an experiment file without running it; print its resolved configuration.",
+        discussion: "The resolved configuration goes to stdout; the memory the run will need (and the limit it is checked against) to stderr."
+    )
 
     @Argument(help: "The experiment file (YAML).")
     var experiment: String
@@ -123,11 +160,36 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a setting (repeatable).", valueName: "key.path=value"))
     var overrides: [String] = []
 
+    @Option(help: "Worker threads the run would use (default: all cores).")
+    var threads: Int?
+
+    @Option(help: ArgumentHelp("The most memory a run may need, e.g. 8G or 500M (default: this machine's memory).", valueName: "bytes"),
+            transform: MemorySize.parse)
+    var maxMemory: Double?
+
     func run() throws {
         try reportingErrors {
             let loaded = try Experiment.load(path: experiment, overrides: overrides)
+            if let estimate = loaded.body.estimate(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount) {
+                try ResourceLimits.check(estimate, limit: maxMemory)
+                FileHandle.standardError.write(Data("memory estimate: \(ResourceLimits.format(bytes: estimate.bytes)) (\(estimate.description)); limit \(ResourceLimits.format(bytes: maxMemory ?? ResourceLimits.physicalMemory))\n".utf8))
+            }
             FileHandle.standardOutput.write(try JSONOutput.encode(loaded))
         }
+    }
+}
+
+/// `--max-memory` values: bytes, or a number with K, M, G or T (powers of 1000).
+enum MemorySize {
+    static func parse(_ text: String) throws -> Double {
+        let units: [Character: Double] = ["K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12]
+        var digits = text.uppercased()
+        var scale = 1.0
+        if let last = digits.last, let unit = units[last] { scale = unit; digits.removeLast() }
+        guard let value = Double(digits), value.isFinite, value > 0 else {
+            throw ValidationError("'\(text)' is not a memory size; allowed: bytes, or a number with K, M, G or T, e.g. 8G")
+        }
+        return value * scale
     }
 }
 

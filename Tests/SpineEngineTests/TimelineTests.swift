@@ -2,6 +2,9 @@ import Foundation
 import SpineEngine
 import Testing
 
+/// Every entry of a run directory, hidden ones included.
+func directoryEntries(_ url: URL) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted() }
+
 /// Small versions of the day-by-day experiments: the same sections as the
 /// shipped files, few dendrites, short sessions, no dendritic diffusion (the
 /// calcium window with diffusion has its own tests), so a run lasts seconds.
@@ -113,7 +116,10 @@ struct TimelineTests {
         let expected = try resultFiles(reference), got = try resultFiles(killed)
         #expect(got.keys.sorted() == expected.keys.sorted())
         for (name, data) in expected { #expect(got[name] == data, "\(name) differs after \(kills) kills and resumes") }
-        #expect(!FileManager.default.fileExists(atPath: killed.appendingPathComponent("retention.csv.partial").path))
+        // Complete: the staging area, the checkpoints and the lock are gone.
+        #expect(directoryEntries(killed) == directoryEntries(reference))
+        #expect(!FileManager.default.fileExists(atPath: killed.appendingPathComponent(".partial").path))
+        #expect(!FileManager.default.fileExists(atPath: killed.appendingPathComponent("checkpoints").path))
     }
 
     /// A fork copies the state with its generators: each branch must equal

@@ -43,7 +43,7 @@ public enum PopulationBenchmark {
         _ = try body.run(context)
         let wall = DenseKernel.now() - start
         let count = Int(density * lengthUm) * dendrites
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.file("summary.json"))) as? [String: Any]
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.staged("summary.json"))) as? [String: Any]
         let finalSpines = summary?["spines_final"] as? Int ?? count
         return Result(spines: count, dendrites: dendrites, days: days, threads: threads, wallSeconds: wall,
                       bytesPerSpine: Double(peakResidentBytes() - residentBefore) / Double(max(finalSpines, 1)),

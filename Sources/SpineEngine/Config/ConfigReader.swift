@@ -68,6 +68,16 @@ final class ConfigMapping {
     /// The value node of `key` without marking it as read (nil if absent).
     func peek(_ key: String) -> Node? { pairs.first { $0.key == key }?.value }
 
+    /// The node at a dotted path below this mapping, without marking anything read.
+    func peek(path: String) -> Node? {
+        var node: Node? = .mapping(Node.Mapping(pairs.map { ($0.keyNode, $0.value) }))
+        for key in path.split(separator: ".") {
+            guard case let .mapping(mapping)? = node else { return nil }
+            node = mapping[String(key)]
+        }
+        return node
+    }
+
     /// The keys present, in file order.
     var keys: [String] { pairs.map(\.key) }
 
@@ -99,7 +109,11 @@ final class ConfigMapping {
             if let defaultValue { return defaultValue }
             throw missing(key, allowed: allowed)
         }
-        let x = try ConfigMapping.number(node, in: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude, unit: unit) { self.error(key, node, $0) }
+        let x = try ConfigMapping.number(node, in: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude, unit: unit) { message in
+            // Type and finiteness errors state the key's real range.
+            let reason = message.components(separatedBy: "; allowed:").first ?? message
+            return self.error(key, node, "\(reason); allowed: \(allowed)")
+        }
         guard x > lowerBound, x <= upper else {
             throw error(key, node, "value \(ConfigMapping.describe(node)) is out of range; allowed: \(allowed)")
         }

@@ -25,6 +25,7 @@ struct ExperimentDocument {
         } catch {
             throw ConfigError(location: fileName, keyPath: "", message: "not valid YAML: \(error)")
         }
+        try ExperimentDocument.checkTags(tree, source: source, path: "")
         guard case .mapping = tree else {
             throw ConfigError(location: source.location(of: tree, keyPath: ""), keyPath: "",
                               message: "the document must be a mapping of keys to values, found \(ConfigMapping.describe(tree))")
@@ -35,19 +36,57 @@ struct ExperimentDocument {
         root = try ConfigMapping(tree, path: "", source: source)
     }
 
+    /// The largest experiment file read (an experiment file is a few kB).
+    static let maximumFileBytes = 4 << 20
+
     /// Reads and parses the file at `path`.
     init(path: String, overrides: [String] = []) throws {
         let fileName = (path as NSString).lastPathComponent
-        let text: String
-        guard FileManager.default.fileExists(atPath: path) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConfigError(location: path, keyPath: "", message: "no such experiment file")
         }
+        guard !isDirectory.boolValue else {
+            throw ConfigError(location: path, keyPath: "", message: "is a directory, not an experiment file")
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= ExperimentDocument.maximumFileBytes else {
+            throw ConfigError(location: path, keyPath: "",
+                              message: "the file has \(size) bytes; allowed: an experiment file of at most \(ExperimentDocument.maximumFileBytes) bytes")
+        }
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw ConfigError(location: path, keyPath: "", message: "cannot read the experiment file (\(error.localizedDescription))")
+            throw ConfigError(location: path, keyPath: "", message: "cannot read the experiment file (\(String(cString: strerror(errno)).lowercased()))")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            let valid = data.prefix { $0 < 0x80 }.count
+            throw ConfigError(location: path, keyPath: "", message: "is not UTF-8 text (first bad byte near offset \(valid)); allowed: a UTF-8 YAML file")
         }
         try self.init(text: text, fileName: fileName, overrides: overrides)
+    }
+
+    /// YAML's core tags are the only ones an experiment file may carry
+    /// (an application tag such as `!!python/object` is rejected).
+    static func checkTags(_ node: Node, source: ConfigSource, path: String) throws {
+        let core: Set<String> = [Tag.Name.str, .int, .float, .bool, .null, .map, .seq].map(\.rawValue).reduce(into: []) { $0.insert($1) }
+        guard core.contains(node.tag.rawValue) else {
+            throw ConfigError(location: source.location(of: node, keyPath: path), keyPath: path,
+                              message: "the tag \(node.tag.rawValue) is not allowed; allowed: plain YAML values (text, numbers, true/false, lists, mappings)")
+        }
+        switch node {
+        case let .mapping(mapping):
+            for (key, value) in mapping {
+                try checkTags(key, source: source, path: path)
+                let name = key.scalar?.string ?? ""
+                try checkTags(value, source: source, path: path.isEmpty ? name : "\(path).\(name)")
+            }
+        case let .sequence(sequence):
+            for (index, element) in sequence.enumerated() { try checkTags(element, source: source, path: "\(path)[\(index)]") }
+        default:
+            break
+        }
     }
 
     /// Applies one `key.path=value` override, the value parsed as YAML.
@@ -134,8 +173,12 @@ extension ConfigMapping {
             guard to >= from else {
                 throw error(key, node, "'to' (\(ConfigMapping.format(to))) is below 'from' (\(ConfigMapping.format(from))); allowed: from ≤ to")
             }
-            let count = Int(((to - from) / step + 1e-9).rounded(.down)) + 1
-            guard count <= maxCount else { throw error(key, node, "the range has \(count) values; allowed: at most \(maxCount)") }
+            // Counted in floating point first: a tiny step must not overflow Int.
+            let steps = ((to - from) / step + 1e-9).rounded(.down)
+            guard steps < Double(maxCount) else {
+                throw error(key, node, "the range has \(ConfigMapping.format(steps + 1)) values; allowed: at most \(maxCount)")
+            }
+            let count = Int(steps) + 1
             return (0..<count).map { i in
                 let x = from + Double(i) * step
                 return (x * 1e9).rounded() / 1e9   // drop representation noise (e.g. 0.30000000000000004)

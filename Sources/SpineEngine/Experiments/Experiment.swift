@@ -22,10 +22,31 @@ public struct RunContext: Sendable {
     public let generator: GeneratorType
     public let threads: Int
     public let quiet: Bool
+    /// Which run this is (checkpoints carry it; a resume accepts only its own).
+    public let identity: RunIdentity
     /// Write a checkpoint every this many simulated days (long runs).
     public var checkpointEveryDays: Int? = nil
+    /// Keep the checkpoints when the run completes.
+    public var keepCheckpoints = false
     /// Continue from the newest checkpoint in `directory` instead of starting.
     public var resume = false
+
+    public init(directory: RunDirectory, seeds: StreamSeeds, generator: GeneratorType, threads: Int, quiet: Bool,
+                identity: RunIdentity? = nil) {
+        self.directory = directory
+        self.seeds = seeds
+        self.generator = generator
+        self.threads = threads
+        self.quiet = quiet
+        self.identity = identity ?? RunIdentity(runID: "unnamed", seed: seeds.runSeed, configurationDigest: "")
+    }
+}
+
+/// A run's identity: a checkpoint is only ever restored into the run that wrote it.
+public struct RunIdentity: Codable, Sendable, Equatable {
+    public var runID: String
+    public var seed: UInt64
+    public var configurationDigest: String
 }
 
 /// A decoded experiment: its resolved configuration and how to run it.
@@ -33,6 +54,13 @@ public protocol ExperimentBody: Encodable, Sendable {
     /// Runs the experiment, writes its result files into the context's
     /// directory and returns their names.
     func run(_ context: RunContext) throws -> [String]
+
+    /// The memory a run on `threads` workers will hold at most (nil: small).
+    func estimate(threads: Int) -> ResourceLimits.Estimate?
+}
+
+extension ExperimentBody {
+    public func estimate(threads: Int) -> ResourceLimits.Estimate? { nil }
 }
 
 /// An experiment file, fully validated, with presets, defaults and

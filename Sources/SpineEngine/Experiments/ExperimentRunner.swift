@@ -12,9 +12,14 @@ public struct RunOptions: Sendable {
     public var quiet: Bool
     /// Write a checkpoint every this many simulated days (experiments that run over days).
     public var checkpointEveryDays: Int?
+    /// Keep the checkpoints of a completed run (deleted otherwise).
+    public var keepCheckpoints: Bool
+    /// The most memory the run may need (bytes; nil: this machine's memory).
+    public var maximumMemoryBytes: Double?
 
     public init(experimentPath: String, outputPath: String? = nil, seed: UInt64? = nil, threads: Int? = nil,
-                overrides: [String] = [], force: Bool = false, quiet: Bool = false, checkpointEveryDays: Int? = nil) {
+                overrides: [String] = [], force: Bool = false, quiet: Bool = false, checkpointEveryDays: Int? = nil,
+                keepCheckpoints: Bool = false, maximumMemoryBytes: Double? = nil) {
         self.experimentPath = experimentPath
         self.outputPath = outputPath
         self.seed = seed
@@ -23,14 +28,18 @@ public struct RunOptions: Sendable {
         self.force = force
         self.quiet = quiet
         self.checkpointEveryDays = checkpointEveryDays
+        self.keepCheckpoints = keepCheckpoints
+        self.maximumMemoryBytes = maximumMemoryBytes
     }
 }
 
 public enum ExperimentRunner {
     /// Validates the experiment completely, then runs it into its output
-    /// directory (default `Results/<file name>`), writing `manifest.json`
-    /// before (status "running") and after (status "completed", "failed: …"
-    /// or "interrupted: …"). Returns the output directory.
+    /// directory (default `Results/<file name>`), holding the directory's
+    /// lock: the previous run is removed (`--force`), `manifest.json` is
+    /// written before (status "running") and after (status "completed",
+    /// "failed: …" or "interrupted: …"), and the results are published just
+    /// before the completed manifest. Returns the output directory.
     @discardableResult
     public static func run(_ options: RunOptions) throws -> URL {
         var experiment = try Experiment.load(path: options.experimentPath, overrides: options.overrides)
@@ -40,82 +49,156 @@ public enum ExperimentRunner {
             throw ConfigError(location: "--checkpoint-every \(every)", keyPath: "",
                               message: "'\(experiment.kind.rawValue)' runs in one piece and has no days to checkpoint; allowed: experiments that run over days (\(ExperimentKind.allCases.filter(\.runsOverDays).map(\.rawValue).joined(separator: ", ")))")
         }
+        if let estimate = experiment.body.estimate(threads: threads) {
+            try ResourceLimits.check(estimate, limit: options.maximumMemoryBytes)
+        }
         let stem = ((options.experimentPath as NSString).lastPathComponent as NSString).deletingPathExtension
         let directory = try RunDirectory(path: options.outputPath ?? "Results/\(stem)", force: options.force)
-        let manifest = Manifest(experiment: experiment.kind.rawValue, experimentFile: options.experimentPath,
-                                seed: experiment.seed, generator: experiment.generator.name, threads: threads,
-                                checkpointEveryDays: options.checkpointEveryDays,
+        let lock = try RunLock(directory)
+        let removed = try directory.removePreviousRun()
+        if !removed.isEmpty && !options.quiet {
+            FileHandle.standardError.write(Data("replacing the previous run in \(directory.url.path) (removed \(removed.joined(separator: ", ")))\n".utf8))
+        }
+        let manifest = Manifest(runID: UUID().uuidString.lowercased(), configurationDigest: try experiment.digest(),
+                                experiment: experiment.kind.rawValue, experimentFile: options.experimentPath,
+                                command: CommandLine.arguments, seed: experiment.seed, generator: experiment.generator.name,
+                                threads: threads, checkpointEveryDays: options.checkpointEveryDays,
                                 status: "running", startedAt: Date(), outputs: [], configuration: experiment)
         var context = RunContext(directory: directory, seeds: StreamSeeds(runSeed: experiment.seed),
-                                 generator: experiment.generator, threads: threads, quiet: options.quiet)
+                                 generator: experiment.generator, threads: threads, quiet: options.quiet,
+                                 identity: RunIdentity(runID: manifest.runID, seed: experiment.seed, configurationDigest: manifest.configurationDigest))
         context.checkpointEveryDays = options.checkpointEveryDays
-        try execute(experiment, manifest: manifest, context: context)
+        context.keepCheckpoints = options.keepCheckpoints
+        try execute(experiment, manifest: manifest, context: context, lock: lock)
         return directory.url
     }
 
-    /// Continues an interrupted run from the newest checkpoint in `path`,
-    /// with the configuration, seed and generator recorded in its manifest.
+    /// Continues an interrupted run from its newest sound checkpoint in
+    /// `path`, with the configuration, seed and generator its manifest
+    /// records; the manifest keeps the original command and gains a resume.
     @discardableResult
-    public static func resume(path: String, threads requested: Int?, checkpointEveryDays: Int?, quiet: Bool) throws -> URL {
+    public static func resume(path: String, threads requested: Int?, checkpointEveryDays: Int?, keepCheckpoints: Bool = false,
+                              quiet: Bool) throws -> URL {
         let directory = try RunDirectory(existing: path)
+        let lock = try RunLock(directory)
         let manifestURL = directory.file("manifest.json")
-        guard let data = try? Data(contentsOf: manifestURL),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let configuration = object["configuration"] else {
-            throw RunError("\(manifestURL.path) is missing or unreadable: no run was started in \(path) (it was stopped before writing anything); run the experiment again")
+        guard let data = try? Data(contentsOf: manifestURL) else {
+            throw RunError("\(manifestURL.path) is missing: no run was started in \(directory.url.path) (it was stopped before writing anything); run the experiment again")
         }
-        if object["status"] as? String == "completed" {
+        let record: ManifestRecord
+        let configuration: Any
+        do {
+            record = try JSONDecoder().decode(ManifestRecord.self, from: data)
+            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any], let found = object["configuration"] else {
+                throw RunError("no configuration")
+            }
+            configuration = found
+        } catch {
+            throw RunError("\(manifestURL.path) is damaged or not a SpineSim manifest of this version (\(ExperimentRunner.reason(error))); the run cannot be resumed: run the experiment again")
+        }
+        if record.status == "completed" {
             throw RunError("the run in \(directory.url.path) is already complete")
         }
         let text = String(decoding: try JSONSerialization.data(withJSONObject: configuration), as: UTF8.self)
         let experiment = try Experiment.parse(text, fileName: "\(manifestURL.lastPathComponent) (configuration)")
-        let threads = try threadCount(requested)
-        let every = checkpointEveryDays ?? (object["checkpoint_every_days"] as? Int)
-        var manifest = Manifest(experiment: experiment.kind.rawValue, experimentFile: object["experiment_file"] as? String ?? "",
-                                seed: experiment.seed, generator: experiment.generator.name, threads: threads,
-                                checkpointEveryDays: every, status: "running (resumed)",
-                                startedAt: Date(), outputs: [], configuration: experiment)
-        if let started = object["started_at"] as? String, let date = ISO8601DateFormatter().date(from: started) {
-            manifest.startedAt = date
+        guard try experiment.digest() == record.configurationDigest else {
+            throw RunError("\(manifestURL.path): its configuration does not match its digest (the file was edited); the run cannot be resumed")
         }
-        manifest.resumedAt = Date()
+        let threads = try threadCount(requested)
+        let every = checkpointEveryDays ?? record.checkpointEveryDays
+        var manifest = Manifest(runID: record.runID, configurationDigest: record.configurationDigest, experiment: experiment.kind.rawValue,
+                                experimentFile: record.experimentFile, command: record.command, seed: experiment.seed,
+                                generator: experiment.generator.name, threads: record.threads, checkpointEveryDays: every,
+                                status: "running (resumed)", startedAt: ISO8601DateFormatter().date(from: record.startedAt) ?? Date(),
+                                outputs: [], configuration: experiment)
+        manifest.resumes = record.resumes + [ManifestResume(at: Manifest<Experiment>.timestamp(Date()), command: CommandLine.arguments,
+                                                    threads: threads, wallSeconds: nil)]
+        manifest.wallSeconds = record.wallSeconds
+        directory.removeTemporaryFiles()
         var context = RunContext(directory: directory, seeds: StreamSeeds(runSeed: experiment.seed),
-                                 generator: experiment.generator, threads: threads, quiet: quiet)
+                                 generator: experiment.generator, threads: threads, quiet: quiet,
+                                 identity: RunIdentity(runID: record.runID, seed: experiment.seed, configurationDigest: record.configurationDigest))
         context.checkpointEveryDays = every
+        context.keepCheckpoints = keepCheckpoints
         context.resume = true
-        try execute(experiment, manifest: manifest, context: context)
+        try execute(experiment, manifest: manifest, context: context, lock: lock)
         return directory.url
     }
 
-    private static func threadCount(_ requested: Int?) throws -> Int {
+    static func threadCount(_ requested: Int?) throws -> Int {
         let threads = requested ?? ProcessInfo.processInfo.activeProcessorCount
         guard threads >= 1 else { throw RunError("--threads \(threads) is not allowed; allowed: an integer ≥ 1") }
         return threads
     }
 
-    private static func execute(_ experiment: Experiment, manifest initial: Manifest<Experiment>, context: RunContext) throws {
+    /// An error's message without Foundation's dump.
+    static func reason(_ error: Error) -> String {
+        if let error = error as? RunError { return error.description }
+        if let error = error as? DecodingError {
+            switch error {
+            case let .keyNotFound(key, _): return "no \(key.stringValue)"
+            case let .typeMismatch(_, context), let .valueNotFound(_, context), let .dataCorrupted(context):
+                return context.codingPath.isEmpty ? "not JSON" : "bad \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+            @unknown default: return "not readable"
+            }
+        }
+        return (error as NSError).localizedDescription
+    }
+
+    private static func execute(_ experiment: Experiment, manifest initial: Manifest<Experiment>, context: RunContext, lock: RunLock) throws {
         var manifest = initial
-        try context.directory.writeJSON("manifest.json", manifest)
+        let started = Date()
+        try context.directory.writeManifest(manifest)
+        // Signals are caught before any work. A run over days stops at its next
+        // day with a checkpoint; a run in one piece records the stop and exits.
+        Interrupts.install()
+        if !experiment.kind.runsOverDays {
+            var stopped = manifest
+            stopped.status = "interrupted: stopped by a signal before completion; this experiment runs in one piece, run it again"
+            let directory = context.directory, record = stopped
+            let data = try JSONOutput.encode(record, file: "manifest.json")
+            Interrupts.onRequest {
+                try? AtomicFile.write(data, to: directory.file("manifest.json"), durable: true)
+                FileHandle.standardError.write(Data("\nstopped by a signal; the run is incomplete (its manifest says so)\n".utf8))
+                exit(130)
+            }
+        }
         func finish(_ status: String) {
             manifest.status = status
             manifest.finishedAt = Date()
-            manifest.wallSeconds = manifest.finishedAt!.timeIntervalSince(manifest.resumedAt ?? manifest.startedAt)
+            let seconds = manifest.finishedAt!.timeIntervalSince(started)
+            manifest.wallSeconds = (manifest.wallSeconds ?? 0) + seconds
+            if !manifest.resumes.isEmpty { manifest.resumes[manifest.resumes.count - 1].wallSeconds = seconds }
         }
+        let outputs: [String]
         do {
-            manifest.outputs = try experiment.body.run(context)
-            finish("completed")
+            outputs = try experiment.body.run(context)
+            try context.directory.publish(outputs)
         } catch let interrupted as RunInterrupted {
             finish("interrupted: \(interrupted)")
-            try? context.directory.writeJSON("manifest.json", manifest)
+            context.directory.recordStop(manifest)
             throw interrupted
         } catch {
             finish("failed: \(error)")
-            try? context.directory.writeJSON("manifest.json", manifest)
+            context.directory.recordStop(manifest)
             throw error
         }
-        try context.directory.writeJSON("manifest.json", manifest)
-        // Streams kept for a resume until the run was complete.
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: context.directory.url.path)) ?? []
-        for name in names where name.hasSuffix(".partial") { try? FileManager.default.removeItem(at: context.directory.file(name)) }
+        manifest.outputs = outputs
+        finish("completed")
+        try context.directory.writeManifest(manifest)
+        context.directory.cleanUp(keepCheckpoints: context.keepCheckpoints)
+        lock.release()
+    }
+}
+
+extension Experiment {
+    /// A digest (FNV-1a, 64 bits) of the resolved configuration with seed and generator.
+    func digest() throws -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in try JSONOutput.encode(self) {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return String(format: "%016llx", hash)
     }
 }

@@ -64,6 +64,7 @@ extension HeterosynapticExperiment {
         let farthest = HeterosynapticExperiment.clusterStartUm
             + Double(max(sizes.max()!, timingSize, sweepSize) - 1) * spacing
             + (distances + timingDistances + sweepDistances).max()!
+        try ResourceLimits.checkGrid(diffusion, lengthUm: length, windowMs: 0, in: root)
         guard farthest < length else {
             throw root.error("dendrite", root.value("dendrite"), "the farthest neighbour sits at \(ConfigMapping.format(farthest)) µm; allowed: dendrite.length_um above it")
         }

@@ -57,7 +57,7 @@ public struct PairingSweep: ExperimentBody {
         }
         var maximumStep = 1.0
         if let integration = try root.mapping("integration") {
-            maximumStep = try integration.positiveDouble("max_step_ms", upTo: 100, default: maximumStep, unit: "ms")
+            maximumStep = try integration.positiveDouble("max_step_ms", above: 1e-4, upTo: 100, default: maximumStep, unit: "ms")
             try integration.finish()
         }
         return PairingSweep(kind: kind, plasticity: plasticity, pairs: pairs, frequenciesHz: frequencies,

@@ -39,6 +39,12 @@ public struct LearningExperiment: ExperimentBody {
         return Schedule(phases: [.fork(branches)], tasks: [LearningExperiment.task])
     }
 
+    public func estimate(threads: Int) -> ResourceLimits.Estimate? {
+        ResourceLimits.estimate(dendrites: population.dendriteCount, lengthUm: population.dendriteLengthUm, density: population.densityPerUm,
+                                states: 2, sessions: true,
+                                cellsPerDendrite: population.dendriteLengthUm / settings.activity!.diffusion.gridSpacingUm, threads: threads)
+    }
+
     public func run(_ context: RunContext) throws -> [String] {
         let (model, lifetime) = try settings.resolvedModel(ensembles: 1)
         let recorder = LearningRecorder(experiment: self, model: model, newSpineLifetimeDays: lifetime, context: context)

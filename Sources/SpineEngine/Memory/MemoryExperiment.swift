@@ -27,6 +27,16 @@ public struct MemoryExperiment: ExperimentBody {
         var url: URL { URL(fileURLWithPath: run).appendingPathComponent("final_state/\(condition).state") }
     }
 
+    public func estimate(threads: Int) -> ResourceLimits.Estimate? {
+        let finest = schedule.sum { phase in
+            guard case let .session(session) = phase else { return 0 }
+            return population.dendriteLengthUm / session.settings.model.activity!.diffusion.gridSpacingUm
+        }
+        return ResourceLimits.estimate(dendrites: population.dendriteCount, lengthUm: population.dendriteLengthUm,
+                                       density: population.densityPerUm, states: schedule.conditions.count, sessions: true,
+                                       cellsPerDendrite: finest, threads: threads)
+    }
+
     public func run(_ context: RunContext) throws -> [String] {
         let (model, _) = try settings.resolvedModel(ensembles: schedule.tasks.count)
         let recorder = MemoryRecorder(experiment: self, rhoStar: model.plasticity.rhoStar, context: context)
@@ -94,8 +104,12 @@ extension MemoryExperiment {
             initialState = source
         } else {
             population = try ModelSettings.readInitialPopulation(root, model: settings)
+            try ResourceLimits.checkInitialSizes(population, model: settings, in: root)
         }
         settings.stationaryDensityPerUm = population.densityPerUm
+        let activity = settings.activity!
+        try ResourceLimits.checkGrid(activity.diffusion, lengthUm: population.dendriteLengthUm,
+                                     windowMs: max(activity.session.durationMs, activity.reactivation.session(jitterMs: 0).durationMs), in: root)
         var reader = ScheduleReader(root: root, global: settings, population: population, withActivity: true, tasks: priorTasks,
                                     trained: Set(priorTasks))
         let schedule = try reader.read("schedule")

@@ -110,6 +110,9 @@ final class MemoryRecorder: TimelineRecorder {
         let histogram = experiment.recording.histogramDays.contains(day) ? sizeHistogram(logVolumes) : nil
         let fit = LogNormalFit(logVolumes: &logVolumes, threads: context.threads)
         let density = Double(fit.count) / length
+        if fit.count == 0, conditions.contains(where: { (state.last[$0]?.fit.count ?? 1) > 0 }) {
+            FileHandle.standardError.write(Data("warning: \(conditions.joined(separator: ", ")): no spine is left on day \(day); the measures of an empty population are left empty (summary.json: null with the reason)\n".utf8))
+        }
         let retention = experiment.schedule.tasks.compactMap { task in
             track.trained[task].map { (task, $0, Retention.measure($0, on: track.dendrites, ensemble: experiment.schedule.ensemble(of: task),
                                                                     rhoStar: rhoStar, day: day)) }
@@ -117,10 +120,10 @@ final class MemoryRecorder: TimelineRecorder {
         let raster = rasterRows(track)
         for condition in conditions {
             for (task, pattern, point) in retention {
-                files["retention.csv"]!.append(CSVTable.row([
+                try emit("retention.csv", [
                     .text(condition), .text(task), .integer(point.dayAfterTraining), .real(orEmpty: point.fractionLearnedAlive),
                     .real(orEmpty: point.fractionLearnedPotentiated), .real(orEmpty: point.sizePatternCorrelation),
-                    .real(orEmpty: point.recallDPrime), .real(orEmpty: point.fractionAllAlive)]))
+                    .real(orEmpty: point.recallDPrime), .real(orEmpty: point.fractionAllAlive)])
                 var series = state.series[condition, default: [:]][task]
                     ?? TaskSeries(trainingEndDay: pattern.endDay, learned: pattern.learnedCount)
                 if series.trainingEndDay != pattern.endDay {   // retrained: a new series
@@ -129,19 +132,25 @@ final class MemoryRecorder: TimelineRecorder {
                 series.points.append(point)
                 state.series[condition, default: [:]][task] = series
             }
-            files["size_fit.csv"]!.append(CSVTable.row([.text(condition), .integer(day), .integer(fit.count), .real(orEmpty: fit.mu),
-                                                        .real(orEmpty: fit.sigma), .real(orEmpty: fit.ksStatistic)]))
-            files["density.csv"]!.append(CSVTable.row([.text(condition), .integer(day), .real(density)]))
+            try emit("size_fit.csv", [.text(condition), .integer(day), .integer(fit.count), .real(orEmpty: fit.mu),
+                                                        .real(orEmpty: fit.sigma), .real(orEmpty: fit.ksStatistic)])
+            try emit("density.csv", [.text(condition), .integer(day), .real(density)])
             if let histogram {
                 for (k, count) in histogram.enumerated() {
                     let edges = experiment.recording.sizeBins.edges(k)
-                    files["size_histograms.csv"]!.append(CSVTable.row([.text(condition), .integer(day), .real(edges.lower),
-                                                                       .real(edges.upper), .integer(count)]))
+                    try emit("size_histograms.csv", [.text(condition), .integer(day), .real(edges.lower),
+                                                                       .real(edges.upper), .integer(count)])
                 }
             }
             for row in raster { files["raster.csv"]!.append("\(condition),\(row)\n") }
             state.last[condition] = ConditionRecord(day: day, fit: fit, densityPerUm: density)
         }
+    }
+
+    /// One row of a streamed table, checked for values that are not numbers.
+    private func emit(_ name: String, _ cells: [CSVTable.Cell]) throws {
+        let header = MemoryRecorder.tables.first { $0.name == name }!.header.split(separator: ",").map(String.init)
+        files[name]!.append(try CSVTable.row(cells, file: name, header: header))
     }
 
     private func sizeHistogram(_ logVolumes: [Double]) -> [Int] {

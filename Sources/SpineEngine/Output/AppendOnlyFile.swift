@@ -1,45 +1,49 @@
 import Foundation
 
 /// A result file written while a long run goes on: rows are appended to
-/// `NAME.partial`, whose length is recorded in every checkpoint. Resuming
-/// truncates it to that length (dropping rows written after the checkpoint),
-/// and the finished run renames it to NAME. So a run killed at any moment
-/// and resumed writes the same bytes as one that was never interrupted.
+/// `.partial/NAME.stream`, whose length is recorded in every checkpoint.
+/// Resuming truncates it to that length (dropping rows written after the
+/// checkpoint), and the finished run turns it into the staged result
+/// `.partial/NAME`, which the run directory publishes. So a run killed at any
+/// moment and resumed writes the same bytes as one that was never interrupted.
 public final class AppendOnlyFile {
-    public let finalURL: URL
-    public let partialURL: URL
+    /// The staged result (`.partial/NAME`) and the stream (`.partial/NAME.stream`).
+    public let stagedURL: URL
+    public let streamURL: URL
     private let handle: FileHandle
     private var buffer = Data()
-    /// Bytes written to the partial file, buffered bytes excluded.
+    /// Bytes written to the stream, buffered bytes excluded.
     public private(set) var committedLength: UInt64
 
     /// Starts a new file (with `header` as its first line), or reopens one at
     /// `resumeLength` bytes.
     public init(directory: RunDirectory, name: String, header: String, resumeLength: UInt64? = nil) throws {
-        finalURL = directory.file(name)
-        partialURL = directory.file(name + ".partial")
+        stagedURL = directory.staged(name)
+        streamURL = directory.staged(name + ".stream")
         let manager = FileManager.default
+        try manager.createDirectory(at: directory.staging, withIntermediateDirectories: true)
         if let resumeLength {
-            // Killed while finishing: the final file may already have replaced the partial one.
-            if !manager.fileExists(atPath: partialURL.path) && manager.fileExists(atPath: finalURL.path) {
-                try manager.moveItem(at: finalURL, to: partialURL)
+            // Killed while finishing or publishing: the stream may already be the staged or the published file.
+            if !manager.fileExists(atPath: streamURL.path),
+               let moved = [stagedURL, directory.file(name)].first(where: { manager.fileExists(atPath: $0.path) }) {
+                try manager.moveItem(at: moved, to: streamURL)
             }
-            guard manager.fileExists(atPath: partialURL.path) else {
-                throw RunError("cannot resume: \(partialURL.lastPathComponent) is missing")
+            guard manager.fileExists(atPath: streamURL.path) else {
+                throw RunError("cannot resume: \(name)'s stream (\(streamURL.path)) is missing")
             }
-            handle = try FileHandle(forUpdating: partialURL)
+            handle = try FileHandle(forUpdating: streamURL)
             let length = try handle.seekToEnd()
             guard length >= resumeLength else {
-                throw RunError("cannot resume: \(partialURL.lastPathComponent) has \(length) bytes, the checkpoint expects at least \(resumeLength)")
+                throw RunError("cannot resume: \(name)'s stream has \(length) bytes, the checkpoint expects at least \(resumeLength)")
             }
             try handle.truncate(atOffset: resumeLength)
             try handle.seek(toOffset: resumeLength)
             committedLength = resumeLength
         } else {
-            guard manager.createFile(atPath: partialURL.path, contents: nil) else {
-                throw RunError("cannot create \(partialURL.path)")
+            guard manager.createFile(atPath: streamURL.path, contents: nil) else {
+                throw RunError("cannot create \(streamURL.path)")
             }
-            handle = try FileHandle(forWritingTo: partialURL)
+            handle = try FileHandle(forWritingTo: streamURL)
             committedLength = 0
             append(header + "\n")
         }
@@ -49,12 +53,16 @@ public final class AppendOnlyFile {
 
     public func append(_ text: String) { buffer.append(contentsOf: text.utf8) }
 
-    /// Writes buffered rows to the partial file, without waiting for the
-    /// disk; returns the new length.
+    /// Writes buffered rows to the stream, without waiting for the disk;
+    /// returns the new length.
     @discardableResult
     public func write() throws -> UInt64 {
         if !buffer.isEmpty {
-            try handle.write(contentsOf: buffer)
+            do {
+                try handle.write(contentsOf: buffer)
+            } catch {
+                throw RunError("cannot write \(streamURL.path): \(String(cString: strerror(errno)).lowercased())")
+            }
             committedLength += UInt64(buffer.count)
             buffer.removeAll(keepingCapacity: true)
         }
@@ -70,27 +78,26 @@ public final class AppendOnlyFile {
         return length
     }
 
-    /// Flushes, closes and renames NAME.partial to NAME.
+    /// Flushes, closes and makes the stream the staged result.
     public func finish() throws {
         try flush()
         try handle.close()
-        guard rename(partialURL.path, finalURL.path) == 0 else {
-            throw RunError("cannot rename \(partialURL.lastPathComponent) to \(finalURL.lastPathComponent): \(String(cString: strerror(errno)))")
+        guard rename(streamURL.path, stagedURL.path) == 0 else {
+            throw RunError("cannot rename \(streamURL.lastPathComponent) to \(stagedURL.lastPathComponent): \(String(cString: strerror(errno)))")
         }
     }
 
-    /// Flushes and closes, then writes NAME with the rows (after the header)
-    /// stably sorted by their `rank`. NAME.partial stays until
-    /// the run is complete (a resume before that truncates it as usual); the
-    /// runner removes it with the completed manifest.
+    /// Flushes and closes, then writes the staged result with the rows (after
+    /// the header) stably sorted by their `rank`. The stream stays until the
+    /// run is complete (a resume before that truncates it as usual).
     public func finish(orderedBy rank: (Substring) -> Int) throws {
         try flush()
         try handle.close()
-        let text = try String(contentsOf: partialURL, encoding: .utf8)
+        let text = try String(contentsOf: streamURL, encoding: .utf8)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
         let header = lines.isEmpty ? [] : [lines.removeFirst()]
         let keyed = lines.enumerated().map { (rank($0.element), $0.offset, $0.element) }
         let sorted = keyed.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
-        try AtomicFile.write((header + sorted).joined(separator: "\n") + "\n", to: finalURL)
+        try AtomicFile.write((header + sorted).joined(separator: "\n") + "\n", to: stagedURL)
     }
 }

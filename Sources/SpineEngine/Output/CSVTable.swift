@@ -4,6 +4,9 @@
 public struct CSVTable {
     public let header: [String]
     private var lines: [String]
+    /// The first cell that is not a number (NaN, ±∞): a value is either
+    /// defined or written as an empty cell (`real(orEmpty:)`), never "nan".
+    private var undefined: String?
 
     public init(header: [String]) {
         self.header = header
@@ -30,13 +33,32 @@ public struct CSVTable {
 
     public mutating func append(_ cells: [Cell]) {
         precondition(cells.count == header.count, "row has \(cells.count) cells for \(header.count) columns")
+        if undefined == nil { undefined = CSVTable.undefinedCell(cells, header: header, row: lines.count) }
         lines.append(cells.map(\.rendered).joined(separator: ","))
+    }
+
+    /// Throws, naming the file, the column and the row, if a cell is not a number.
+    public func checkDefined(file: String) throws {
+        if let undefined { throw RunError("\(file): \(undefined) is not a number; refusing to write it") }
+    }
+
+    /// Where the first non-finite real of a row is ("column c of row r (day d)"), nil if none.
+    static func undefinedCell(_ cells: [Cell], header: [String], row: Int?) -> String? {
+        guard let column = cells.firstIndex(where: { if case let .real(x) = $0 { !x.isFinite } else { false } }) else { return nil }
+        let day = header.firstIndex(of: "day").map { " (day \(cells[$0].rendered))" } ?? ""
+        return "column \(header[column])\(row.map { " of row \($0)" } ?? "")\(day)"
     }
 
     public var rowCount: Int { lines.count - 1 }
 
-    /// One row as a line (streamed tables).
-    public static func row(_ cells: [Cell]) -> String { cells.map(\.rendered).joined(separator: ",") + "\n" }
+    /// One row as a line of a streamed table `file` with `header`; throws
+    /// if a cell is not a number.
+    public static func row(_ cells: [Cell], file: String, header: [String], row: Int? = nil) throws -> String {
+        if let undefined = undefinedCell(cells, header: header, row: row) {
+            throw RunError("\(file): \(undefined) is not a number; refusing to write it")
+        }
+        return cells.map(\.rendered).joined(separator: ",") + "\n"
+    }
 
     public var text: String { lines.joined(separator: "\n") + "\n" }
 

@@ -7,6 +7,14 @@ import Synchronization
 public enum Interrupts {
     private static let flag = Atomic<Bool>(false)
     private static let sources = Mutex<[DispatchSourceSignal]>([])
+    /// For runs that cannot stop at a checkpoint: what to do at once on a signal.
+    private static let immediate = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// Makes a signal run `action` at once (it should record the stop and exit)
+    /// instead of waiting for the run to poll `requested`.
+    public static func onRequest(_ action: @escaping @Sendable () -> Void) {
+        immediate.withLock { $0 = action }
+    }
 
     /// Starts catching SIGINT and SIGTERM (idempotent).
     public static func install() {
@@ -15,7 +23,10 @@ public enum Interrupts {
             for signalNumber in [SIGINT, SIGTERM] {
                 signal(signalNumber, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-                source.setEventHandler { flag.store(true, ordering: .relaxed) }
+                source.setEventHandler {
+                    flag.store(true, ordering: .relaxed)
+                    immediate.withLock { $0 }?()
+                }
                 source.resume()
                 installed.append(source)
             }

@@ -1,10 +1,26 @@
 import Foundation
 
-/// The directory a run writes into. An existing non-empty directory is only
-/// reused with `force`; every file is written atomically.
+/// The directory a run writes into.
+///
+/// - Result files are written into `.partial/` while the run goes on and
+///   moved into the directory when it completes (`publish`), just before the
+///   manifest says "completed": only files a completed manifest lists are
+///   results. A run that stops early leaves its results in `.partial/`.
+/// - An existing directory holding anything but a failed run's manifest is
+///   only reused with `force`, which first removes the previous run — its
+///   manifest, the files that manifest lists, `.partial/`, `checkpoints/`,
+///   `final_state/` and temporary files — and keeps everything else (notes,
+///   figures).
+/// - A run or resume holds an exclusive lock on the directory for its
+///   lifetime (`RunLock`).
 public struct RunDirectory: Sendable {
     public let url: URL
 
+    /// Where results are written until the run completes.
+    public var staging: URL { url.appendingPathComponent(".partial", isDirectory: true) }
+    public var checkpoints: URL { url.appendingPathComponent("checkpoints", isDirectory: true) }
+
+    /// A directory for a new run (created if absent); `force` replaces a previous run.
     public init(path: String, force: Bool) throws {
         url = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
         let manager = FileManager.default
@@ -13,9 +29,11 @@ public struct RunDirectory: Sendable {
             guard isDirectory.boolValue else {
                 throw RunError("output path \(url.path) exists and is not a directory")
             }
-            let contents = (try? manager.contentsOfDirectory(atPath: url.path)) ?? []
-            if !contents.isEmpty && !force {
-                throw RunError("output directory \(url.path) is not empty (\(contents.count) entries); choose another --out or pass --force to replace its files")
+            let contents = RunDirectory.visibleEntries(url)
+            let onlyFailedManifest = contents == ["manifest.json"]
+                && (RunDirectory.readManifest(url)?["status"] as? String)?.hasPrefix("failed") == true
+            if !contents.isEmpty && !force && !onlyFailedManifest {
+                throw RunError("output directory \(url.path) is not empty (\(contents.count) entries); choose another --out or pass --force to replace the run in it")
             }
         } else {
             do {
@@ -35,28 +53,155 @@ public struct RunDirectory: Sendable {
         }
     }
 
+    /// Entries a user sees (hidden files aside).
+    static func visibleEntries(_ url: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// The manifest of the run in `url` as JSON, nil if absent or unreadable.
+    static func readManifest(_ url: URL) -> [String: Any]? {
+        guard let data = try? Data(contentsOf: url.appendingPathComponent("manifest.json")) else { return nil }
+        return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    }
+
+    /// Removes the previous run (see the type's documentation); returns the
+    /// names removed. Call with the directory's lock held.
+    @discardableResult
+    func removePreviousRun() throws -> [String] {
+        var names = ["manifest.json", ".partial", "checkpoints", "final_state"]
+        names += (RunDirectory.readManifest(url)?["outputs"] as? [String] ?? []).filter { !$0.contains("..") && !$0.hasPrefix("/") }
+        var removed: [String] = []
+        for name in Set(names).sorted() {
+            let target = url.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: target.path) else { continue }
+            do {
+                try FileManager.default.removeItem(at: target)
+            } catch {
+                throw RunError("cannot remove the previous run's \(name) in \(url.path): \(error.localizedDescription)")
+            }
+            removed.append(name)
+        }
+        removeTemporaryFiles()
+        return removed
+    }
+
+    /// Removes temporary files of interrupted writes (`.NAME.tmp-PID`).
+    func removeTemporaryFiles() {
+        for folder in [url, staging, checkpoints, url.appendingPathComponent("final_state"), staging.appendingPathComponent("final_state")] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(".") && name.contains(".tmp-") {
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+            }
+        }
+    }
+
+    /// A file of the directory (published results, the manifest).
     public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
+    /// A result file while the run goes on.
+    public func staged(_ name: String) -> URL { staging.appendingPathComponent(name) }
+
     public func write(_ name: String, text: String) throws {
-        try AtomicFile.write(text, to: file(name))
+        try FileManager.default.createDirectory(at: staged(name).deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFile.write(text, to: staged(name))
     }
 
     public func write(_ name: String, table: CSVTable) throws {
+        try table.checkDefined(file: name)
         try write(name, text: table.text)
     }
 
     public func writeJSON<Value: Encodable>(_ name: String, _ value: Value) throws {
-        try AtomicFile.write(try JSONOutput.encode(value), to: file(name))
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        try AtomicFile.write(try JSONOutput.encode(value, file: name), to: staged(name))
+    }
+
+    /// The manifest, written in place and synced (it is the directory's index).
+    func writeManifest<Value: Encodable>(_ value: Value) throws {
+        try AtomicFile.write(try JSONOutput.encode(value, file: "manifest.json"), to: file("manifest.json"), durable: true)
+    }
+
+    /// The manifest of a run that stopped: written as usual, or — when that
+    /// fails (a full disk has no room for the temporary copy) — rewritten in
+    /// place, reusing the old manifest's blocks. Never throws: the failure
+    /// being recorded is the one to report.
+    func recordStop<Value: Encodable>(_ value: Value) {
+        do {
+            try writeManifest(value)
+        } catch {
+            guard let data = try? JSONOutput.encode(value, file: "manifest.json") else { return }
+            try? AtomicFile.writeAll(data, to: file("manifest.json"), naming: file("manifest.json"), sync: true)
+        }
+    }
+
+    /// Moves the staged results `names` into the directory (each rename is
+    /// atomic) and syncs the directory.
+    func publish(_ names: [String]) throws {
+        for name in names {
+            let target = file(name)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            guard rename(staged(name).path, target.path) == 0 else {
+                throw RunError("cannot move \(name) into \(url.path): \(String(cString: strerror(errno)))")
+            }
+        }
+        AtomicFile.syncDirectory(url)
+    }
+
+    /// After a completed manifest: the staging area, and the checkpoints unless kept.
+    func cleanUp(keepCheckpoints: Bool) {
+        try? FileManager.default.removeItem(at: staging)
+        if !keepCheckpoints { try? FileManager.default.removeItem(at: checkpoints) }
+        removeTemporaryFiles()
     }
 }
 
-/// JSON as SpineSim writes it: sorted keys, indented, stable bytes.
+/// An exclusive lock on a run directory for the lifetime of a run or a
+/// resume (`flock` on `.spinesim.lock`, which names the holder): a second
+/// process on the same directory is refused instead of interleaving its
+/// files with the first one's.
+public final class RunLock: @unchecked Sendable {
+    private let descriptor: Int32
+    private let url: URL
+
+    public init(_ directory: RunDirectory) throws {
+        url = directory.file(".spinesim.lock")
+        descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw RunError("cannot create the lock file \(url.path): \(String(cString: strerror(errno)))")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let holder = (try? String(contentsOf: url, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            close(descriptor)
+            throw RunError("\(directory.url.path) is in use by another spinesim process (\(holder.isEmpty ? "unknown" : holder)); wait for it to end or stop it")
+        }
+        let holder = "pid \(getpid()): \(CommandLine.arguments.joined(separator: " "))\n"
+        _ = ftruncate(descriptor, 0)
+        _ = holder.withCString { write(descriptor, $0, strlen($0)) }
+    }
+
+    /// Removes the lock file and releases the lock (a run that completed).
+    public func release() {
+        unlink(url.path)
+        close(descriptor)
+    }
+
+    deinit { close(descriptor) }
+}
+
+/// JSON as SpineSim writes it: sorted keys, indented, stable bytes. A value
+/// that is not a number (NaN, ±∞) is an error naming the file and the key:
+/// summaries write null with a reason instead.
 public enum JSONOutput {
-    public static func encode<Value: Encodable>(_ value: Value) throws -> Data {
+    public static func encode<Value: Encodable>(_ value: Value, file: String = "JSON output") throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        var data = try encoder.encode(value)
+        encoder.nonConformingFloatEncodingStrategy = .throw
+        var data: Data
+        do {
+            data = try encoder.encode(value)
+        } catch let EncodingError.invalidValue(number, context) {
+            let key = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            throw RunError("\(file): the value of \(key.isEmpty ? "the document" : key) is \(number), not a number; refusing to write it")
+        }
         data.append(contentsOf: Array("\n".utf8))
         return data
     }

@@ -25,6 +25,7 @@ public struct PopulationConfig: Sendable {
         var settings = try ModelSettings.read(root, withActivity: false)
         let population = try ModelSettings.readInitialPopulation(root, model: settings)
         settings.stationaryDensityPerUm = population.densityPerUm
+        try ResourceLimits.checkInitialSizes(population, model: settings, in: root)
 
         let days = 0...duration
         var recording = RecordingPlan(sizeDistributionDays: [0, duration],

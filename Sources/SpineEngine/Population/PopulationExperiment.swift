@@ -10,6 +10,12 @@ public struct PopulationExperiment: ExperimentBody {
 
     public func encode(to encoder: Encoder) throws { try config.tree.encode(to: encoder) }
 
+    public func estimate(threads: Int) -> ResourceLimits.Estimate? {
+        let p = config.population
+        return ResourceLimits.estimate(dendrites: p.dendriteCount, lengthUm: p.dendriteLengthUm, density: p.densityPerUm, states: 1,
+                                       sessions: false, cellsPerDendrite: 0, threads: threads)
+    }
+
     public func run(_ context: RunContext) throws -> [String] {
         let (model, lifetime) = try config.settings.resolvedModel()
         let recorder = PopulationRecorder(config: config, model: model, meanNewSpineLifetimeDays: lifetime,
@@ -40,10 +46,6 @@ struct PopulationSummary: Encodable {
         case survival
     }
 
-    struct Fit: Encodable {
-        let day: Int, n_spines: Int, lognormal_mu: Double, lognormal_sigma: Double, ks_statistic: Double
-    }
-
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
         let length = Double(config.population.dendriteCount) * config.population.dendriteLengthUm
@@ -58,11 +60,15 @@ struct PopulationSummary: Encodable {
         try c.encode(Double(final) / length, forKey: .densityFinal)
         try c.encode(model.turnover.spinogenesisRate, forKey: .spinogenesisRate)
         try c.encodeIfPresent(meanNewSpineLifetimeDays, forKey: .lifetime)
-        func fit(_ row: PopulationRecords.SizeFitRow?) -> Fit? {
-            row.map { Fit(day: $0.day, n_spines: $0.fit.count, lognormal_mu: $0.fit.mu, lognormal_sigma: $0.fit.sigma, ks_statistic: $0.fit.ksStatistic) }
+        for (row, key) in [(records.sizeFits.first, Keys.firstFit), (records.sizeFits.last, Keys.lastFit)] {
+            guard let row else { continue }
+            var fit = c.nestedContainer(keyedBy: SummaryKey.self, forKey: key)
+            try fit.encode(row.day, forKey: SummaryKey("day"))
+            try fit.encode(row.fit.count, forKey: SummaryKey("n_spines"))
+            for (name, value) in [("lognormal_mu", row.fit.mu), ("lognormal_sigma", row.fit.sigma), ("ks_statistic", row.fit.ksStatistic)] {
+                try fit.encode(value, forKey: name, orNullBecause: "fewer than two spines on day \(row.day)")
+            }
         }
-        try c.encodeIfPresent(fit(records.sizeFits.first), forKey: .firstFit)
-        try c.encodeIfPresent(fit(records.sizeFits.last), forKey: .lastFit)
         let days = Double(max(records.daily.count, 1))
         func mean(_ value: (PopulationRecords.DailyRow) -> Double) -> Double {
             records.daily.reduce(0) { $0 + value($1) } / days
@@ -92,13 +98,14 @@ struct PopulationSummary: Encodable {
         }
         if samples > 0 { try c.encode(relative / Double(samples), forKey: .relativeChange) }
 
-        var survival: [String: [String: Double]] = [:]
+        var survival = c.nestedContainer(keyedBy: SummaryKey.self, forKey: .survival)
         for cohort in records.survival {
-            var entry: [String: Double] = ["initial_count": Double(cohort.initialCount)]
-            for mark in [7, 14, 30, 60, 90] where mark < cohort.fractions.count { entry["day_\(mark)"] = cohort.fractions[mark] }
-            entry["final"] = cohort.fractions.last
-            survival[cohort.name] = entry
+            var entry = survival.nestedContainer(keyedBy: SummaryKey.self, forKey: SummaryKey(cohort.name))
+            try entry.encode(Double(cohort.initialCount), forKey: SummaryKey("initial_count"))
+            let marks = [7, 14, 30, 60, 90].filter { $0 < cohort.fractions.count }.map { ("day_\($0)", cohort.fractions[$0]) }
+            for (name, fraction) in marks + (cohort.fractions.last.map { [("final", $0)] } ?? []) {
+                try entry.encode(fraction, forKey: name, orNullBecause: "the cohort was empty when it started")
+            }
         }
-        try c.encode(survival, forKey: .survival)
     }
 }

@@ -134,6 +134,9 @@ final class PopulationRecorder: TimelineRecorder {
             records.daily.append(.init(day: day, spines: spines, gained: records.gained, lost: records.lost,
                                        births: records.births, deaths: records.deaths, previousSpines: records.previousSpines))
         }
+        if spines == 0 && records.previousSpines > 0 {
+            FileHandle.standardError.write(Data("warning: no spine is left on day \(day); the measures of an empty population are left empty (summary.json: null with the reason)\n".utf8))
+        }
         records.births = 0; records.deaths = 0; records.gained = 0; records.lost = 0
         records.previousSpines = spines
 
@@ -226,7 +229,8 @@ final class PopulationRecorder: TimelineRecorder {
 
         var fits = CSVTable(header: ["day", "n_spines", "lognormal_mu", "lognormal_sigma", "ks_statistic"])
         for row in records.sizeFits {
-            fits.append([.integer(row.day), .integer(row.fit.count), .real(row.fit.mu), .real(row.fit.sigma), .real(row.fit.ksStatistic)])
+            fits.append([.integer(row.day), .integer(row.fit.count), .real(orEmpty: row.fit.mu), .real(orEmpty: row.fit.sigma),
+                          .real(orEmpty: row.fit.ksStatistic)])
         }
         try directory.write("size_fit.csv", table: fits)
 
@@ -242,7 +246,7 @@ final class PopulationRecorder: TimelineRecorder {
         var survival = CSVTable(header: ["cohort", "day", "days_since_cohort_start", "fraction_surviving"])
         for cohort in records.survival {
             for (since, fraction) in cohort.fractions.enumerated() {
-                survival.append([.text(cohort.name), .integer(cohort.startDay + since), .integer(since), .real(fraction)])
+                survival.append([.text(cohort.name), .integer(cohort.startDay + since), .integer(since), .real(orEmpty: fraction)])
             }
         }
         try directory.write("survival.csv", table: survival)

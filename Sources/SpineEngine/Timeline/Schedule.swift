@@ -181,6 +181,10 @@ struct ScheduleReader {
         for (index, element) in sequence.enumerated() {
             let elementPath = "\(path)[\(index)]"
             let item = try ConfigMapping(element, path: elementPath, source: root.source)
+            let kinds = item.keys.filter(ScheduleReader.phaseKinds.contains)
+            if kinds.count == 1, let extra = item.keys.first(where: { $0 != kinds[0] }) {
+                throw item.error(extra, nil, "unknown key; a phase is a mapping with one key, its kind (\(kinds[0]) here), whose settings go inside it")
+            }
             guard item.keys.count == 1, let kind = item.keys.first else {
                 throw ConfigError(location: root.source.location(of: element, keyPath: elementPath), keyPath: elementPath,
                                   message: "a phase is a mapping with exactly one key, found \(item.keys.count); allowed: \(ConfigMapping.oneOf(ScheduleReader.phaseKinds))")
@@ -253,7 +257,10 @@ struct ScheduleReader {
         let settings = try readSettings(section, path: path, sections: ModelSettings.populationSections + ModelSettings.activitySections,
                                         excluded: excluded, regime: regime)
         try section.finish()
-        return SessionPhase(regime: regime, task: task, days: days, sessionsPerDay: perDay, settings: settings)
+        let phase = SessionPhase(regime: regime, task: task, days: days, sessionsPerDay: perDay, settings: settings)
+        try ResourceLimits.checkGrid(settings.model.activity!.diffusion, lengthUm: population.dendriteLengthUm,
+                                     windowMs: phase.activity.durationMs, in: section)
+        return phase
     }
 
     private func readHomeCage(_ node: Node, path: String) throws -> HomeCagePhase {

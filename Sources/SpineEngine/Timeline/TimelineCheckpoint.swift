@@ -6,11 +6,14 @@ import GSL
 /// the schedule, its spine tables, serial counters and generator states, and
 /// every recorder's state (with its streamed files' lengths).
 ///
-/// File layout: the line "SPINESIM CHECKPOINT 2", the byte length of a JSON
-/// header (8 bytes, little-endian), the header, then each track's dendrites'
-/// spine columns as raw bytes (`SpineTable.encoded`). Written to a temporary
-/// file and renamed, so a checkpoint is either complete or absent. The final
-/// state of a branch (`final_state/CONDITION.state`) has the same layout.
+/// File layout: the line "SPINESIM CHECKPOINT 3", the byte length of a JSON
+/// header (8 bytes, little-endian), the header, each track's dendrites'
+/// spine columns as raw bytes (`SpineTable.encoded`), and an FNV-1a checksum
+/// of everything before it (8 bytes). Written to a temporary file, synced
+/// and renamed (the directory synced too), so a checkpoint is complete or
+/// absent; reading checks the checksum and every length, so a damaged or
+/// foreign file is reported, never trusted. The final state of a branch
+/// (`final_state/CONDITION.state`) has the same layout.
 struct TimelineCheckpoint: Codable {
     struct DendriteState: Codable {
         var index: Int
@@ -31,6 +34,8 @@ struct TimelineCheckpoint: Codable {
         var dendrites: [DendriteState]
     }
 
+    /// The run that wrote it (nil in a final state, which any run may start from).
+    var identity: RunIdentity?
     /// Whole days simulated so far, over all tracks.
     var daysDone: Int
     /// Progress done (work units).
@@ -40,8 +45,7 @@ struct TimelineCheckpoint: Codable {
     /// The schedule's tasks (ensemble k = tasks[k]).
     var tasks: [String]
 
-    static let magic = Data("SPINESIM CHECKPOINT 2\n".utf8)
-    static let folder = "checkpoints"
+    static let magic = Data("SPINESIM CHECKPOINT 3\n".utf8)
     /// Older checkpoints beyond this many are deleted.
     static let kept = 2
 
@@ -65,15 +69,27 @@ struct TimelineCheckpoint: Codable {
         for track in tracks {
             for dendrite in track.dendrites { data.append(dendrite.table.encoded()) }
         }
+        withUnsafeBytes(of: TimelineCheckpoint.checksum(data).littleEndian) { data.append(contentsOf: $0) }
         return data
+    }
+
+    /// FNV-1a (64 bits) of `data`.
+    static func checksum<Bytes: Sequence>(_ data: Bytes) -> UInt64 where Bytes.Element == UInt8 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in data {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return hash
     }
 
     /// Writes a checkpoint after `daysDone` days into the run's folder and
     /// deletes all but the newest `kept`.
     func write(tables tracks: [Track], into directory: RunDirectory) throws {
-        let folder = directory.url.appendingPathComponent(TimelineCheckpoint.folder)
+        let folder = directory.checkpoints
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try AtomicFile.write(try encoded(tables: tracks), to: folder.appendingPathComponent(String(format: "days-%08d.ckpt", daysDone)))
+        try AtomicFile.write(try encoded(tables: tracks), to: folder.appendingPathComponent(String(format: "days-%08d.ckpt", daysDone)),
+                             durable: true)
         for old in TimelineCheckpoint.files(in: directory).dropLast(TimelineCheckpoint.kept) {
             try? FileManager.default.removeItem(at: old)
         }
@@ -81,7 +97,7 @@ struct TimelineCheckpoint: Codable {
 
     /// Checkpoint files, oldest first.
     static func files(in directory: RunDirectory) -> [URL] {
-        let folder = directory.url.appendingPathComponent(TimelineCheckpoint.folder)
+        let folder = directory.checkpoints
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
         return names.filter { $0.hasPrefix("days-") && $0.hasSuffix(".ckpt") }.sorted().map { folder.appendingPathComponent($0) }
     }
@@ -89,30 +105,50 @@ struct TimelineCheckpoint: Codable {
     /// Reads a checkpoint (or final state) file: the header and every
     /// dendrite's spine table, in header order.
     static func read(_ url: URL) throws -> (TimelineCheckpoint, [[SpineTable]]) {
-        let data = try Data(contentsOf: url)
-        guard data.starts(with: magic), data.count >= magic.count + 8 else {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw RunError("cannot read \(url.path): \(ExperimentRunner.reason(error))")
+        }
+        let minimum = magic.count + 16
+        guard data.count >= minimum, data.starts(with: magic) else {
             throw RunError("\(url.path) is not a SpineSim checkpoint of this version")
         }
+        let body = data.prefix(data.count - 8)
+        let stored = data.suffix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard checksum(body) == stored else { throw RunError("\(url.path) is damaged (its checksum does not match)") }
         var cursor = magic.count
-        let headerLength = Int(UInt64(littleEndian: data[cursor..<(cursor + 8)].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }))
+        let length = body[cursor..<(cursor + 8)].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         cursor += 8
-        guard headerLength >= 0, cursor + headerLength <= data.count else { throw RunError("\(url.path) is truncated") }
-        let state = try JSONDecoder().decode(TimelineCheckpoint.self, from: data[cursor..<(cursor + headerLength)])
+        guard length <= UInt64(body.count - cursor) else { throw RunError("\(url.path) is truncated") }
+        let headerLength = Int(length)
+        let state: TimelineCheckpoint
+        do {
+            state = try JSONDecoder().decode(TimelineCheckpoint.self, from: body[cursor..<(cursor + headerLength)])
+        } catch {
+            throw RunError("\(url.path) has an unreadable header (\(ExperimentRunner.reason(error)))")
+        }
         cursor += headerLength
         var tables: [[SpineTable]] = []
-        for track in state.tracks {
-            var row: [SpineTable] = []
-            for saved in track.dendrites {
-                let bytes = saved.spines * SpineTable.bytesPerSlot
-                guard saved.spines >= 0, cursor + bytes <= data.count else {
-                    row.forEach { $0.deallocate() }
-                    tables.joined().forEach { $0.deallocate() }
-                    throw RunError("\(url.path) is truncated")
+        do {
+            for track in state.tracks {
+                var row: [SpineTable] = []
+                for saved in track.dendrites {
+                    guard saved.spines >= 0, saved.spines <= (body.count - cursor) / SpineTable.bytesPerSlot else {
+                        row.forEach { $0.deallocate() }
+                        throw RunError("\(url.path) is truncated")
+                    }
+                    let bytes = saved.spines * SpineTable.bytesPerSlot
+                    row.append(try SpineTable.decoded(body[cursor..<(cursor + bytes)], count: saved.spines))
+                    cursor += bytes
                 }
-                row.append(try SpineTable.decoded(data[cursor..<(cursor + bytes)], count: saved.spines))
-                cursor += bytes
+                tables.append(row)
             }
-            tables.append(row)
+            guard cursor == body.count else { throw RunError("\(url.path) holds \(body.count - cursor) bytes too many") }
+        } catch {
+            tables.joined().forEach { $0.deallocate() }
+            throw error
         }
         return (state, tables)
     }

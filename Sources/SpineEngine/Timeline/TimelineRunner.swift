@@ -111,7 +111,7 @@ final class TimelineRunner {
         progress.finish()
         var files: [String] = []
         for recorder in recorders { files += try recorder.finish() }
-        return files
+        return files + plan.schedule.conditions.map { "final_state/\($0).state" }
     }
 
     private func started(_ track: Track) throws {
@@ -241,22 +241,43 @@ final class TimelineRunner {
     private func checkpoint(_ job: Job, pending: [Job]) throws {
         let jobs = [job] + pending.reversed()
         let state = TimelineCheckpoint(
-            daysDone: daysDone, workDone: workDone,
+            identity: context.identity, daysDone: daysDone, workDone: workDone,
             tracks: jobs.map { TimelineCheckpoint.state(of: $0.track, phaseIndex: $0.phaseIndex, dayInPhase: $0.dayInPhase) },
             recorders: try recorders.map { try $0.checkpointState() }, tasks: plan.schedule.tasks)
         try state.write(tables: jobs.map(\.track), into: context.directory)
     }
 
-    /// The newest checkpoint's jobs (the running one, and the pending ones in
-    /// the order `pending.popLast()` takes them); nil if there is none.
+    /// The newest sound checkpoint's jobs (the running one, and the pending
+    /// ones in the order `pending.popLast()` takes them); nil if there is
+    /// none. A damaged checkpoint is reported and the previous one used; a
+    /// checkpoint of another run is refused.
     private func restoreLatest() throws -> (Job, [Job])? {
-        guard let url = TimelineCheckpoint.files(in: context.directory).last else { return nil }
-        let (state, tables) = try TimelineCheckpoint.read(url)
-        guard state.tasks == plan.schedule.tasks, state.recorders.count == recorders.count, !state.tracks.isEmpty else {
-            throw RunError("\(url.lastPathComponent) does not belong to this experiment (tasks \(state.tasks), \(state.recorders.count) recorders)")
+        for url in TimelineCheckpoint.files(in: context.directory).reversed() {
+            let state: TimelineCheckpoint, tables: [[SpineTable]]
+            do {
+                (state, tables) = try TimelineCheckpoint.read(url)
+            } catch {
+                FileHandle.standardError.write(Data("warning: \(error); trying the previous checkpoint\n".utf8))
+                continue
+            }
+            guard let identity = state.identity, identity == context.identity else {
+                tables.joined().forEach { $0.deallocate() }
+                let other = state.identity.map { "run \($0.runID) (seed \($0.seed), configuration \($0.configurationDigest))" } ?? "no run"
+                throw RunError("\(url.lastPathComponent) belongs to \(other), not to the run in \(context.directory.url.path) (run \(context.identity.runID), seed \(context.identity.seed), configuration \(context.identity.configurationDigest)); refusing to resume from it")
+            }
+            return try restore(state, tables: tables, from: url)
         }
-        for track in state.tracks where track.dendrites.count != plan.population.dendriteCount {
-            throw RunError("\(url.lastPathComponent) holds \(track.dendrites.count) dendrites, the experiment has \(plan.population.dendriteCount)")
+        if !TimelineCheckpoint.files(in: context.directory).isEmpty {
+            throw RunError("every checkpoint in \(context.directory.checkpoints.path) is damaged; the run cannot be resumed: run it again")
+        }
+        return nil
+    }
+
+    private func restore(_ state: TimelineCheckpoint, tables: [[SpineTable]], from url: URL) throws -> (Job, [Job]) {
+        guard state.tasks == plan.schedule.tasks, state.recorders.count == recorders.count, !state.tracks.isEmpty,
+              state.tracks.allSatisfy({ $0.dendrites.count == plan.population.dendriteCount }) else {
+            tables.joined().forEach { $0.deallocate() }
+            throw RunError("\(url.lastPathComponent) does not match this experiment (tasks \(state.tasks), \(state.tracks.first?.dendrites.count ?? 0) dendrites)")
         }
         let tracks = try TimelineCheckpoint.tracks(state, tables: tables, reseeded: nil)
         for (recorder, data) in zip(recorders, state.recorders) { try recorder.begin(resuming: data) }
@@ -264,21 +285,20 @@ final class TimelineRunner {
         workDone = state.workDone
         let jobs = zip(tracks, state.tracks).map { Job(track: $0, phaseIndex: $1.phaseIndex, dayInPhase: $1.dayInPhase) }
         if !context.quiet {
-            FileHandle.standardError.write(Data("resuming at day \(jobs[0].track.day) of \(Schedule.conditionName(jobs[0].track.path))\n".utf8))
+            FileHandle.standardError.write(Data("resuming at day \(jobs[0].track.day) of \(Schedule.conditionName(jobs[0].track.path)) from \(url.lastPathComponent)\n".utf8))
         }
         return (jobs[0], jobs.dropFirst().reversed())
     }
 
-    /// `final_state/CONDITION.state`: the state a later run can start from
-    /// (`initial_state`); it holds no run progress and no branch path.
+    /// `final_state/CONDITION.state`, a result: the state a later run can
+    /// start from (`initial_state`); it holds no run progress and no branch
+    /// path.
     private func saveFinalState(_ track: Track) throws {
-        let folder = context.directory.url.appendingPathComponent("final_state")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let name = "final_state/\(Schedule.conditionName(track.path)).state"
         var saved = TimelineCheckpoint.state(of: track, phaseIndex: 0, dayInPhase: 0)
         saved.path = []
-        let state = TimelineCheckpoint(daysDone: 0, workDone: 0, tracks: [saved],
-                                       recorders: [], tasks: plan.schedule.tasks)
-        try AtomicFile.write(try state.encoded(tables: [track]),
-                             to: folder.appendingPathComponent("\(Schedule.conditionName(track.path)).state"))
+        let state = TimelineCheckpoint(identity: nil, daysDone: 0, workDone: 0, tracks: [saved], recorders: [], tasks: plan.schedule.tasks)
+        try FileManager.default.createDirectory(at: context.directory.staged("final_state"), withIntermediateDirectories: true)
+        try AtomicFile.write(try state.encoded(tables: [track]), to: context.directory.staged(name))
     }
 }

@@ -60,9 +60,25 @@ public struct PairingSweep: ExperimentBody {
             maximumStep = try integration.positiveDouble("max_step_ms", above: 1e-4, upTo: 100, default: maximumStep, unit: "ms")
             try integration.finish()
         }
+        // Counted in floating point: each grid point has its own generator stream and
+        // result; the synapse-pairs measure the work.
+        let points = Double(frequencies.count) * Double(deltaTs.count)
+        if points > PairingSweep.maximumPoints {
+            throw root.error("pairing", root.peek("pairing"),
+                             "frequency_hz × delta_t_ms make \(ConfigMapping.format(points)) grid points; allowed: at most \(ConfigMapping.format(PairingSweep.maximumPoints))")
+        }
+        let work = points * Double(synapses) * Double(pairs)
+        if work > PairingSweep.maximumSynapsePairs {
+            throw root.error("synapses_per_point", root.peek("synapses_per_point"),
+                             "\(ConfigMapping.format(points)) grid points × \(synapses) synapses × \(pairs) pairs make \(ConfigMapping.format(work)) synapse-pairs to simulate; allowed: at most \(ConfigMapping.format(PairingSweep.maximumSynapsePairs)) (hours of work)")
+        }
         return PairingSweep(kind: kind, plasticity: plasticity, pairs: pairs, frequenciesHz: frequencies,
                             deltaTsMs: deltaTs, synapsesPerPoint: synapses, maximumStepMs: maximumStep)
     }
+
+    /// Limits of a sweep (`ResourceLimits`): grid points, and synapse-pairs to simulate.
+    static let maximumPoints = 1e6
+    static let maximumSynapsePairs = 1e13
 
     /// One grid point's result.
     public struct Point: Sendable {

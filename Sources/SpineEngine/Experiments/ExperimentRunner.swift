@@ -192,13 +192,6 @@ public enum ExperimentRunner {
 }
 
 extension Experiment {
-    /// A digest (FNV-1a, 64 bits) of the resolved configuration with seed and generator.
-    func digest() throws -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in try JSONOutput.encode(self) {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return String(format: "%016llx", hash)
-    }
+    /// A digest of the resolved configuration with seed and generator.
+    func digest() throws -> String { String(format: "%016llx", fnv1a64(try JSONOutput.encode(self))) }
 }

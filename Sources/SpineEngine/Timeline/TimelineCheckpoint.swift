@@ -69,18 +69,8 @@ struct TimelineCheckpoint: Codable {
         for track in tracks {
             for dendrite in track.dendrites { data.append(dendrite.table.encoded()) }
         }
-        withUnsafeBytes(of: TimelineCheckpoint.checksum(data).littleEndian) { data.append(contentsOf: $0) }
+        withUnsafeBytes(of: fnv1a64(data).littleEndian) { data.append(contentsOf: $0) }
         return data
-    }
-
-    /// FNV-1a (64 bits) of `data`.
-    static func checksum<Bytes: Sequence>(_ data: Bytes) -> UInt64 where Bytes.Element == UInt8 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in data {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return hash
     }
 
     /// Writes a checkpoint after `daysDone` days into the run's folder and
@@ -117,7 +107,7 @@ struct TimelineCheckpoint: Codable {
         }
         let body = data.prefix(data.count - 8)
         let stored = data.suffix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard checksum(body) == stored else { throw RunError("\(url.path) is damaged (its checksum does not match)") }
+        guard fnv1a64(body) == stored else { throw RunError("\(url.path) is damaged (its checksum does not match)") }
         var cursor = magic.count
         let length = body[cursor..<(cursor + 8)].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         cursor += 8

@@ -1,0 +1,10 @@
+/// FNV-1a (64 bits): the digest of a configuration and the checksum of a
+/// checkpoint (detects damage, not tampering).
+func fnv1a64<Bytes: Sequence>(_ bytes: Bytes) -> UInt64 where Bytes.Element == UInt8 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in bytes {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x0000_0100_0000_01b3
+    }
+    return hash
+}

@@ -31,13 +31,13 @@ func startSpinesim(_ arguments: [String]) throws -> Process {
     return process
 }
 
-/// Waits until a checkpoint file exists in `directory` (or the process ended).
-func waitForCheckpoint(in directory: URL, of process: Process) {
+/// Waits until `count` checkpoint files exist in `directory` (or the process ended).
+func waitForCheckpoint(in directory: URL, of process: Process, count: Int = 1) {
     let folder = directory.appendingPathComponent("checkpoints")
     while process.isRunning {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        if names.contains(where: { $0.hasSuffix(".ckpt") }) { return }
-        usleep(20_000)
+        if names.filter({ $0.hasSuffix(".ckpt") }).count >= count { return }
+        usleep(5_000)
     }
 }
 

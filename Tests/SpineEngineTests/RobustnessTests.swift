@@ -27,11 +27,7 @@ private func manifest(_ directory: URL) throws -> [String: Any] {
 /// Stops a run with SIGTERM once it has written `checkpoints` checkpoints.
 private func interrupted(_ file: URL, into out: URL, checkpoints: Int, arguments: [String] = []) throws {
     let process = try startSpinesim(["run", file.path, "--out", out.path, "--checkpoint-every", "2", "--quiet", "--threads", "1"] + arguments)
-    let folder = out.appendingPathComponent("checkpoints")
-    while process.isRunning,
-          ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter({ $0.hasSuffix(".ckpt") }).count < checkpoints {
-        usleep(5_000)
-    }
+    waitForCheckpoint(in: out, of: process, count: checkpoints)
     kill(process.processIdentifier, SIGTERM)
     process.waitUntilExit()
 }

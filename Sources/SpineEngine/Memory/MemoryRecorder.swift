@@ -22,13 +22,13 @@ final class MemoryRecorder: TimelineRecorder {
     private var state = State()
     private var files: [String: AppendOnlyFile] = [:]
 
-    static let tables: [(name: String, header: String)] = [
-        ("retention.csv", "condition,task,day_after_training,fraction_learned_alive,fraction_learned_potentiated,"
-            + "size_pattern_correlation,recall_dprime,fraction_all_alive"),
-        ("size_fit.csv", "condition,day,n_spines,lognormal_mu,lognormal_sigma,ks_statistic"),
-        ("density.csv", "condition,day,spine_density_per_um"),
-        ("size_histograms.csv", "condition,day,volume_lower_um3,volume_upper_um3,count"),
-        ("raster.csv", "condition,dendrite,day,spine_id,position_um,volume_um3,learned_tasks"),
+    static let tables: [(name: String, columns: [String])] = [
+        ("retention.csv", ["condition", "task", "day_after_training", "fraction_learned_alive", "fraction_learned_potentiated",
+                           "size_pattern_correlation", "recall_dprime", "fraction_all_alive"]),
+        ("size_fit.csv", ["condition", "day", "n_spines", "lognormal_mu", "lognormal_sigma", "ks_statistic"]),
+        ("density.csv", ["condition", "day", "spine_density_per_um"]),
+        ("size_histograms.csv", ["condition", "day", "volume_lower_um3", "volume_upper_um3", "count"]),
+        ("raster.csv", ["condition", "dendrite", "day", "spine_id", "position_um", "volume_um3", "learned_tasks"]),
     ]
 
     /// The recorder's checkpointed state: the streamed files' lengths and the
@@ -62,8 +62,8 @@ final class MemoryRecorder: TimelineRecorder {
 
     func begin(resuming data: Data?) throws {
         if let data { state = try JSONDecoder().decode(State.self, from: data) }
-        for (name, header) in MemoryRecorder.tables {
-            files[name] = try AppendOnlyFile(directory: context.directory, name: name, header: header,
+        for (name, columns) in MemoryRecorder.tables {
+            files[name] = try AppendOnlyFile(directory: context.directory, name: name, header: columns.joined(separator: ","),
                                              resumeLength: data == nil ? nil : state.lengths[name] ?? 0)
         }
     }
@@ -149,8 +149,8 @@ final class MemoryRecorder: TimelineRecorder {
 
     /// One row of a streamed table, checked for values that are not numbers.
     private func emit(_ name: String, _ cells: [CSVTable.Cell]) throws {
-        let header = MemoryRecorder.tables.first { $0.name == name }!.header.split(separator: ",").map(String.init)
-        files[name]!.append(try CSVTable.row(cells, file: name, header: header))
+        let columns = MemoryRecorder.tables.first { $0.name == name }!.columns
+        files[name]!.append(try CSVTable.row(cells, file: name, header: columns))
     }
 
     private func sizeHistogram(_ logVolumes: [Double]) -> [Int] {

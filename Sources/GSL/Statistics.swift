@@ -16,6 +16,12 @@ public enum Statistics {
         }
     }
 
+    /// The sample variance Σ(x − x̄)²/(n − 1) (NaN for fewer than two points).
+    public static func variance(_ x: [Double]) -> Double {
+        guard x.count > 1 else { return .nan }
+        return x.withUnsafeBufferPointer { gsl_stats_variance($0.baseAddress, 1, x.count) }
+    }
+
     /// Pearson's correlation coefficient; NaN for fewer than two points or
     /// when either sample has no spread (the coefficient is not defined).
     public static func correlation(_ x: [Double], _ y: [Double]) -> Double {

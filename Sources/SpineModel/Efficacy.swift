@@ -118,14 +118,25 @@ public struct EfficacyIntegrator {
         return value
     }
 
+    /// How far beyond [0, 1] ρ may plausibly wander: eight times the
+    /// largest stationary spread of its noise above a threshold,
+    /// σ/√(2 min(γ_d, γ_p)) (the linear SDE's), and at least 1.
+    public var plausibleMargin: Double {
+        let p = parameters
+        let slowest = [p.gammaDepression, p.gammaPotentiation].filter { $0 > 0 }.min() ?? 1
+        return max(1, 8 * p.sigma / (2 * slowest).squareRoot())
+    }
+
     /// Advances ρ through consecutive segments of gating; stops with
-    /// `EfficacyBlowUp` if ρ ends outside [−1, 2] or is not finite.
+    /// `EfficacyBlowUp` if ρ ends more than `plausibleMargin` outside
+    /// [0, 1] or is not finite.
     public func advance(_ rho: Double, through segments: [GatingSegment], random: RandomHandle) throws -> Double {
         var value = rho
         for segment in segments {
             value = try advance(value, durationMs: segment.durationMs, gating: segment.gating, random: random)
         }
-        guard value.isFinite, value > -1, value < 2 else { throw EfficacyBlowUp(rho: value) }
+        let margin = plausibleMargin
+        guard value.isFinite, value > -margin, value < 1 + margin else { throw EfficacyBlowUp(rho: value, margin: margin) }
         return value
     }
 
@@ -183,7 +194,9 @@ public final class CubicRelaxationSolver {
 /// ρ left any plausible range: a numerical blow-up, never a result.
 public struct EfficacyBlowUp: Error, CustomStringConvertible {
     public let rho: Double
+    public let margin: Double
     public var description: String {
-        "numerical blow-up: efficacy ρ = \(rho) left [-1, 2] (it should stay near [0, 1]); check the integration step and the parameters"
+        "numerical blow-up: efficacy ρ = \(rho) left [\(-margin), \(1 + margin)] (it should stay near [0, 1], within 8 spreads of its noise); "
+            + "check the integration step and the parameters"
     }
 }

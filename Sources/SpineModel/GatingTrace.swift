@@ -16,7 +16,9 @@ import Foundation
 /// spines get exactly the segments of the event-driven engine.
 public struct GatingTrace {
     public let thetaDepression: Double
-    public let thetaPotentiation: Double
+    /// θ_p of the pieces appended from now on (the cooperativity messenger
+    /// lowers it, docs/MODEL.md §2d).
+    public var thetaPotentiation: Double
     public private(set) var segments: [GatingSegment] = []
 
     public init(thetaDepression: Double, thetaPotentiation: Double) {
@@ -36,6 +38,13 @@ public struct GatingTrace {
         } else {
             segments.append(GatingSegment(durationMs: durationMs, gating: gating))
         }
+    }
+
+    /// The segments appended so far, leaving the trace empty (for an
+    /// integrator that consumes them as they come).
+    public mutating func takeSegments() -> [GatingSegment] {
+        defer { segments.removeAll(keepingCapacity: true) }
+        return segments
     }
 
     /// Appends free decay from `calcium` (an isolated spine, closed-form crossings).

@@ -75,6 +75,7 @@ struct EfficacyTests {
     func blowUpIsAnError() {
         var p = dp
         p.sigma = 500
+        p.tauEfficacySeconds = 0.01       // the frozen cubic over a 1 ms step is then unstable
         let simulation = PairingSimulation(parameters: p, protocol: PairingProtocol(pairs: 5, frequencyHz: 1, deltaTMs: 5))
         #expect(throws: EfficacyBlowUp.self) {
             try RandomStream(seed: 3).withHandle { try simulation.finalEfficacy(from: 0, random: $0) }

@@ -47,6 +47,8 @@ public struct ModelSettings: Sendable {
     /// The sections of kinds with activity (docs/MODEL.md §2, §4–5).
     public struct ActivitySettings: Sendable {
         public var diffusion: DiffusionParameters
+        /// §2b–2d, acting in every session.
+        public var processes: HeterosynapticProcesses
         public var session: SessionActivity
         public var reactivation: ReactivationActivity
         public var guided: ActivityGuidedSpinogenesis
@@ -75,7 +77,7 @@ public struct ModelSettings: Sendable {
 
     /// The sections that a phase of a schedule may override (docs/MODEL.md §8).
     static let populationSections = ["plasticity", "size_dynamics", "functional_weight", "turnover"]
-    static let activitySections = ["diffusion", "session", "reactivation", "activity_guided"]
+    static let activitySections = ["diffusion", "heterosynaptic", "session", "reactivation", "activity_guided"]
 
     /// Reads the model sections of `root` (`withActivity`: also the activity
     /// sections); the density that 'auto' keeps is set by the caller
@@ -89,6 +91,7 @@ public struct ModelSettings: Sendable {
                                      spinogenesisRateSetting: rateSetting, stationaryDensityPerUm: 0, activity: nil)
         if withActivity {
             settings.activity = ActivitySettings(diffusion: try DiffusionParameters.read(root.mapping("diffusion")),
+                                                 processes: try HeterosynapticProcesses.read(root.mapping("heterosynaptic")),
                                                  session: try readSession(root.mapping("session")),
                                                  reactivation: try readReactivation(root.mapping("reactivation")),
                                                  guided: try readGuided(root.mapping("activity_guided")))
@@ -334,6 +337,7 @@ extension ModelSettings {
             let s = activity.session, r = activity.reactivation, g = activity.guided
             pairs += [
                 ("diffusion", activity.diffusion.tree),
+                ("heterosynaptic", activity.processes.tree),
                 ("session", ["trials": .number(Double(s.trials)), "trial_s": .number(s.trialSeconds), "movement_s": .number(s.movementSeconds),
                              "ensemble_event_hz": .number(s.ensembleEventHz), "participation": .number(s.participation),
                              "jitter_ms": .number(s.jitterMs), "axon_background_hz": .number(s.axonBackgroundHz),

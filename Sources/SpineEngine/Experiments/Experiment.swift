@@ -7,6 +7,8 @@ public enum ExperimentKind: String, CaseIterable, Sendable, Codable {
     case stdpFrequency = "stdp-frequency"
     case population
     case heterosynaptic
+    case heterosynapticShrinkage = "heterosynaptic-shrinkage"
+    case cooperativity
     case learningVsNoTask = "learning-vs-notask"
     case memory
 
@@ -111,6 +113,10 @@ public struct Experiment: Encodable, Sendable {
             body = PopulationExperiment(config: try PopulationConfig.read(root))
         case .heterosynaptic:
             body = try HeterosynapticExperiment.read(root)
+        case .heterosynapticShrinkage:
+            body = try ShrinkageExperiment.read(root)
+        case .cooperativity:
+            body = try CooperativityExperiment.read(root)
         case .learningVsNoTask:
             body = try LearningExperiment.read(root)
         case .memory:

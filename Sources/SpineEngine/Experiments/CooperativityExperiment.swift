@@ -1,0 +1,171 @@
+import Foundation
+import GSL
+import SpineModel
+
+/// The `cooperativity` experiment (docs/MODEL.md §2d; the protocol of
+/// Harvey & Svoboda 2007): an LTP spine receives a suprathreshold
+/// uncaging-like protocol; after a delay, a test spine at a chosen distance
+/// receives a subthreshold one. When the LTP spine's ρ crosses ρ* it releases
+/// the cooperativity messenger, which lowers the test spine's θ_p. Each trial
+/// simulates both spines through the whole window, ρ integrated inside it
+/// (the messenger makes ρ act back on calcium); the control trial leaves the
+/// LTP spine unstimulated. Reported: the fraction of trials whose test spine
+/// ends potentiated (ρ > ρ* after a relaxation tail), with and without the
+/// prior LTP.
+public struct CooperativityExperiment: ExperimentBody {
+    public var plasticity: PlasticityConfig
+    public var diffusion: DiffusionParameters
+    public var processes: HeterosynapticProcesses
+    public var dendriteLengthUm: Double
+    public var spineVolumeUm3: Double
+    public var ltp: Stimulus
+    public var test: Stimulus
+    public var distancesUm: [Double]
+    public var delaysMinutes: [Double]
+    public var trials: Int
+    public var tailSeconds: Double
+
+    /// A train of uncaging-like pulses (calcium jumps of `calciumOverPre`·C_pre, no bAPs).
+    public struct Stimulus: Sendable {
+        public var pulses: Int
+        public var frequencyHz: Double
+        public var calciumOverPre: Double
+
+        var durationMs: Double { Double(pulses - 1) * 1000 / frequencyHz }
+        func times(from start: Double) -> [Double] { (0..<pulses).map { start + Double($0) * 1000 / frequencyHz } }
+    }
+
+    struct Point: Sendable {
+        var distanceUm: Double
+        var delayMinutes: Double
+        var control: Bool
+    }
+
+    var points: [Point] {
+        distancesUm.flatMap { d in delaysMinutes.flatMap { t in [false, true].map { Point(distanceUm: d, delayMinutes: t, control: $0) } } }
+    }
+
+    /// Fraction of trials whose test spine ends potentiated.
+    func fractionPotentiated(_ point: Point, index: Int, seeds: StreamSeeds, generator: GeneratorType) throws -> Double {
+        let p = plasticity.parameters
+        let ltpStart = 10.0, testStart = ltpStart + ltp.durationMs + point.delayMinutes * 60_000
+        let duration = testStart + test.durationMs + tailSeconds * 1000
+        let ltpSpine = 0.5 * dendriteLengthUm
+        let positions = [ltpSpine, ltpSpine + point.distanceUm]
+        var inputs = WindowInputs(durationMs: duration,
+                                  presynapticSpikesMs: [point.control ? [] : ltp.times(from: ltpStart), test.times(from: testStart)],
+                                  backpropagatingMs: [])
+        inputs.presynapticScale = [ltp.calciumOverPre, test.calciumOverPre]
+        let geometry = SpineGeometry(positionsUm: positions, volumesUm3: [spineVolumeUm3, spineVolumeUm3])
+        let integrator = EfficacyIntegrator(parameters: p)
+        let stream = RandomStream(type: generator, seeds: seeds, purpose: StreamPurpose.heterosynaptic, index: index)
+        var potentiated = 0
+        try stream.withHandle { random in
+            for _ in 0..<trials {
+                let result = try CalciumWindow.run(inputs, geometry: geometry, lengthUm: dendriteLengthUm, plasticity: p,
+                                                   diffusion: diffusion, processes: processes,
+                                                   efficacy: EfficacyCoupling(integrator: integrator, initial: [0, 0], random: random))
+                if result.finalEfficacy![1] > p.rhoStar { potentiated += 1 }
+            }
+        }
+        return Double(potentiated) / Double(trials)
+    }
+
+    public func run(_ context: RunContext) throws -> [String] {
+        let points = self.points
+        let progress = ProgressReporter(label: "cooperativity", total: Double(points.count), unit: "conditions", quiet: context.quiet)
+        let fractions = try parallelMap(count: points.count, threads: context.threads) { index in
+            defer { progress.advance() }
+            return try fractionPotentiated(points[index], index: index, seeds: context.seeds, generator: context.generator)
+        }
+        progress.finish()
+        var table = CSVTable(header: ["distance_um", "delay_min", "fraction_potentiated", "fraction_potentiated_control"])
+        var rows: [CooperativitySummary.Row] = []
+        for index in stride(from: 0, to: points.count, by: 2) {
+            let point = points[index]
+            table.append([.real(point.distanceUm), .real(point.delayMinutes), .real(fractions[index]), .real(fractions[index + 1])])
+            rows.append(.init(distance_um: point.distanceUm, delay_min: point.delayMinutes, fraction_potentiated: fractions[index],
+                              fraction_potentiated_control: fractions[index + 1]))
+        }
+        try context.directory.write("cooperativity.csv", table: table)
+        let control = Statistics.mean(stride(from: 1, to: points.count, by: 2).map { fractions[$0] })
+        try context.directory.writeJSON("summary.json", CooperativitySummary(
+            cooperativity_half_effect: processes.cooperativity.halfEffect, trials: trials,
+            control_fraction_potentiated_mean: control,
+            control_standard_error: (control * (1 - control) / Double(trials * points.count / 2)).squareRoot(),
+            trial_standard_error_at_half: (0.25 / Double(trials)).squareRoot(), rows: rows))
+        return ["cooperativity.csv", "summary.json"]
+    }
+}
+
+struct CooperativitySummary: Encodable {
+    struct Row: Encodable {
+        let distance_um: Double
+        let delay_min: Double
+        let fraction_potentiated: Double
+        let fraction_potentiated_control: Double
+    }
+    let cooperativity_half_effect: Double
+    let trials: Int
+    let control_fraction_potentiated_mean: Double
+    let control_standard_error: Double
+    let trial_standard_error_at_half: Double
+    let rows: [Row]
+}
+
+extension CooperativityExperiment {
+    static func read(_ root: ConfigMapping) throws -> CooperativityExperiment {
+        let plasticity = try PlasticityConfig.read(root.mapping("plasticity"))
+        let diffusion = try DiffusionParameters.read(root.mapping("diffusion"))
+        var processes = try HeterosynapticProcesses.read(root.mapping("heterosynaptic"))
+        processes.cooperativity.enabled = true
+        var length = 100.0, volume = 0.087
+        if let dendrite = try root.mapping("dendrite") {
+            length = try dendrite.positiveDouble("length_um", upTo: 10_000, default: length, unit: "µm")
+            volume = try dendrite.positiveDouble("spine_volume_um3", upTo: 10, default: volume, unit: "µm³")
+            try dendrite.finish()
+        }
+        func stimulus(_ key: String, _ defaults: Stimulus) throws -> Stimulus {
+            var s = defaults
+            guard let section = try root.mapping(key) else { return s }
+            s.pulses = try section.int("pulses", in: 1...100_000, default: s.pulses)
+            s.frequencyHz = try section.positiveDouble("frequency_hz", upTo: 1000, default: s.frequencyHz, unit: "Hz")
+            s.calciumOverPre = try section.positiveDouble("calcium_over_pre", upTo: 1000, default: s.calciumOverPre)
+            try section.finish()
+            return s
+        }
+        let ltp = try stimulus("ltp", Stimulus(pulses: 30, frequencyHz: 0.5, calciumOverPre: 2))
+        let test = try stimulus("test", Stimulus(pulses: 30, frequencyHz: 0.5, calciumOverPre: 1.3))
+        var distances = [1.5, 3, 5, 10, 15, 20], delays = [0.5, 2, 5, 10, 20, 30]
+        if root.contains("distances_um") { distances = try root.grid("distances_um", in: 0.1...10_000, unit: "µm", maxCount: 100) } else { _ = root.value("distances_um") }
+        if root.contains("delays_min") { delays = try root.grid("delays_min", in: 0...1440, unit: "min", maxCount: 100) } else { _ = root.value("delays_min") }
+        let trials = try root.int("trials", in: 1...1_000_000, default: 200)
+        let tail = try root.positiveDouble("tail_s", upTo: 86_400, default: 300, unit: "s")
+        guard 0.5 * length + distances.max()! < length else {
+            throw root.error("distances_um", root.value("distances_um"),
+                             "the test spine would sit beyond the dendrite's end; allowed: distances below half of dendrite.length_um (\(ConfigMapping.format(0.5 * length)) µm)")
+        }
+        try ResourceLimits.checkGrid(diffusion, lengthUm: length, windowMs: 0, in: root)
+        return CooperativityExperiment(plasticity: plasticity, diffusion: diffusion, processes: processes, dendriteLengthUm: length,
+                                       spineVolumeUm3: volume, ltp: ltp, test: test, distancesUm: distances, delaysMinutes: delays,
+                                       trials: trials, tailSeconds: tail)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        func tree(_ s: Stimulus) -> ConfigTree {
+            ["pulses": .number(Double(s.pulses)), "frequency_hz": .number(s.frequencyHz), "calcium_over_pre": .number(s.calciumOverPre)]
+        }
+        let config: ConfigTree = [
+            "plasticity": .map([("preset", .text(plasticity.preset))] + ModelSettings.parameterPairs(plasticity.parameters)),
+            "diffusion": diffusion.tree,
+            "heterosynaptic": processes.tree,
+            "dendrite": ["length_um": .number(dendriteLengthUm), "spine_volume_um3": .number(spineVolumeUm3)],
+            "ltp": tree(ltp), "test": tree(test),
+            "distances_um": .list(distancesUm.map { .number($0) }),
+            "delays_min": .list(delaysMinutes.map { .number($0) }),
+            "trials": .number(Double(trials)),
+            "tail_s": .number(tailSeconds),
+        ]
+        try config.encode(to: encoder)
+    }
+}

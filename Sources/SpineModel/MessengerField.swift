@@ -1,0 +1,169 @@
+import Foundation
+
+/// A messenger that diffuses and decays along a dendrite with sealed ends,
+/// released in point-like amounts (docs/MODEL.md §2c–2d):
+///
+///     ∂f/∂t = D ∂²f/∂x² − f/τ + Σ_k Q_k δ_σ₀(x − x_k) δ(t − t_k),   ∂f/∂x = 0 at 0 and L.
+///
+/// A release enters the dendrite spread over its cross-section: a Gaussian of
+/// width σ₀ (the dendrite radius), which removes the 1/√t singularity of a
+/// mathematical point on a line without changing the field beyond a few σ₀.
+///
+/// **Exact modal form.** The sealed cable's eigenfunctions are cos(k_m x),
+/// k_m = mπ/L, each decaying at λ_m = 1/τ + D k_m². A Gaussian release of Q at
+/// x₀ (with all its images in the sealed ends) has the coefficients
+/// a₀ = Q/L, a_m = (2Q/L) cos(k_m x₀) e^{−k_m²σ₀²/2}, and each decays exactly
+/// by e^{−λ_m t}. The field is the Green's function itself, not a grid:
+/// releases enter at their exact times and the field is exact at any time,
+/// up to the truncation of the series after M modes, bounded by
+/// `truncationBound` (every mode beyond M is smaller than e^{−k_M²σ₀²/2}).
+///
+/// Cost: M operations per release and M per spine per read-out.
+public struct SealedCableField: Sendable {
+    public let lengthUm: Double
+    public let diffusionUm2PerMs: Double
+    public let tauMs: Double
+    public let sourceWidthUm: Double
+    /// Number of modes M.
+    public let modeCount: Int
+    /// Coefficients a_m at `timeMs`.
+    public private(set) var amplitudes: [Double]
+    /// The time the amplitudes refer to (ms).
+    public private(set) var timeMs: Double = 0
+    /// Whether anything was ever released (a field that is zero reads zero for free).
+    public private(set) var isZero = true
+
+    /// The largest absolute truncation error of a read-out of the field of
+    /// one release of unit amount, relative to its peak at release,
+    /// Q/(σ₀√(2π)), below which modes are kept.
+    public static let relativeTolerance = 1e-9
+
+    public init(lengthUm: Double, diffusionUm2PerMs: Double, tauMs: Double, sourceWidthUm: Double) {
+        precondition(lengthUm > 0 && diffusionUm2PerMs > 0 && tauMs > 0 && sourceWidthUm > 0)
+        self.lengthUm = lengthUm
+        self.diffusionUm2PerMs = diffusionUm2PerMs
+        self.tauMs = tauMs
+        self.sourceWidthUm = sourceWidthUm
+        // Keep m while (2/L) Σ_{m' ≥ m} e^{−c m'²} > tol · 1/(σ₀√(2π)), c = (π σ₀/L)²/2.
+        let c = 0.5 * pow(Double.pi * sourceWidthUm / lengthUm, 2)
+        let target = SealedCableField.relativeTolerance * lengthUm / (2 * sourceWidthUm * (2 * Double.pi).squareRoot())
+        var m = 1
+        while SealedCableField.tail(from: m, c: c) > target && m < 1_000_000 { m += 1 }
+        modeCount = m
+        amplitudes = Array(repeating: 0, count: m)
+    }
+
+    /// Σ_{m' ≥ m} e^{−c m'²} ≤ e^{−c m²} / (1 − e^{−c(2m+1)}).
+    static func tail(from m: Int, c: Double) -> Double {
+        let first = exp(-c * Double(m * m))
+        return first / -expm1(-c * Double(2 * m + 1))
+    }
+
+    /// The bound on |read-out error| per unit of total amount released:
+    /// (2/L) Σ_{m ≥ M} e^{−k_m²σ₀²/2}.
+    public var truncationBound: Double {
+        2 / lengthUm * SealedCableField.tail(from: modeCount, c: 0.5 * pow(Double.pi * sourceWidthUm / lengthUm, 2))
+    }
+
+    /// Decays the amplitudes to `time` (≥ the current time): a_m ← a_m e^{−λ_m Δt}.
+    public mutating func advance(to time: Double) {
+        let dt = time - timeMs
+        precondition(dt >= 0, "the messenger field cannot go back in time")
+        timeMs = time
+        guard dt > 0, !isZero else { return }
+        // e^{−D k_m² Δt} = q^{m²} with q = e^{−D(π/L)²Δt}, by the recurrence
+        // q^{(m+1)²} = q^{m²} q^{2m+1}; one exp for all modes.
+        let clearance = exp(-dt / tauMs)
+        let q = exp(-diffusionUm2PerMs * pow(Double.pi / lengthUm, 2) * dt)
+        let q2 = q * q
+        var square = 1.0, odd = q       // q^{m²}, q^{2m+1}
+        amplitudes.withUnsafeMutableBufferPointer { a in
+            for m in 0..<a.count {
+                a[m] *= clearance * square
+                square *= odd
+                odd *= q2
+                if square == 0 { for rest in (m + 1)..<a.count { a[rest] = 0 }; break }
+            }
+        }
+    }
+
+    /// Releases `amount` at `positionUm` at time `time` (≥ the current time).
+    public mutating func release(_ amount: Double, atUm positionUm: Double, time: Double) {
+        advance(to: time)
+        guard amount != 0 else { return }
+        isZero = false
+        // cos(k_m x₀) by the Chebyshev recurrence; the source's Gaussian
+        // factor e^{−k_m²σ₀²/2} = g^{m²} by the same recurrence as the decay.
+        let angle = Double.pi * positionUm / lengthUm
+        let twoCos = 2 * cos(angle)
+        let g = exp(-0.5 * pow(Double.pi * sourceWidthUm / lengthUm, 2))
+        let g2 = g * g
+        var square = 1.0, odd = g
+        var previous = cos(angle), current = 1.0     // cos(−θ), cos(0)
+        let scale = 2 * amount / lengthUm
+        amplitudes.withUnsafeMutableBufferPointer { a in
+            a[0] += amount / lengthUm
+            for m in 1..<a.count {
+                let next = twoCos * current - previous
+                previous = current
+                current = next
+                square *= odd
+                odd *= g2
+                a[m] += scale * current * square
+            }
+        }
+    }
+
+    /// The modes' shapes at the given positions: `shapes[i * M + m] = cos(k_m x_i)`.
+    public func modeShapes(atUm positions: [Double]) -> [Double] {
+        var shapes = [Double](repeating: 0, count: positions.count * modeCount)
+        for (i, x) in positions.enumerated() {
+            let angle = Double.pi * x / lengthUm
+            for m in 0..<modeCount { shapes[i * modeCount + m] = cos(Double(m) * angle) }
+        }
+        return shapes
+    }
+
+    /// The field at the current time at the positions whose mode shapes are given.
+    public func read(shapes: UnsafePointer<Double>, count: Int, into values: UnsafeMutablePointer<Double>) {
+        let modes = modeCount
+        amplitudes.withUnsafeBufferPointer { a in
+            let a = a.baseAddress!
+            for i in 0..<count {
+                let row = shapes + i * modes
+                var sum = 0.0
+                for m in 0..<modes { sum += a[m] * row[m] }
+                values[i] = sum
+            }
+        }
+    }
+
+    /// The field at the current time at one position.
+    public func value(atUm x: Double) -> Double {
+        let angle = Double.pi * x / lengthUm
+        var sum = 0.0
+        for m in 0..<modeCount { sum += amplitudes[m] * cos(Double(m) * angle) }
+        return sum
+    }
+
+    /// The closed-form field of one release (the reference of the tests and
+    /// of single-release protocols): the Gaussian of variance σ₀² + 2Dt with
+    /// its images in both sealed ends, decayed by e^{−t/τ}.
+    public static func greensFunction(amount: Double, fromUm x0: Double, toUm x: Double, afterMs t: Double,
+                                      lengthUm: Double, diffusionUm2PerMs: Double, tauMs: Double, sourceWidthUm: Double) -> Double {
+        let variance = sourceWidthUm * sourceWidthUm + 2 * diffusionUm2PerMs * t
+        let norm = amount / (2 * Double.pi * variance).squareRoot() * exp(-t / tauMs)
+        let reach = 12 * variance.squareRoot()
+        func term(_ source: Double) -> Double {
+            abs(x - source) < reach ? exp(-(x - source) * (x - source) / (2 * variance)) : 0
+        }
+        var sum = term(x0) + term(-x0)
+        var n = 1
+        while Double(2 * n - 1) * lengthUm <= reach + lengthUm {
+            let shift = Double(2 * n) * lengthUm
+            sum += term(x0 + shift) + term(-x0 + shift) + term(x0 - shift) + term(-x0 - shift)
+            n += 1
+        }
+        return norm * sum
+    }
+}

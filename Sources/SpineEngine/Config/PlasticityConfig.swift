@@ -102,6 +102,7 @@ public struct PresetTable: Encodable {
         for preset in PlasticityPreset.allCases {
             try container.encode(preset.parameters, forKey: PresetName(stringValue: preset.rawValue))
         }
+        try container.encode(ChindemiParameters.chindemi2022(.basal), forKey: PresetName(stringValue: PlasticityConfig.chindemiPreset))
     }
 
     struct PresetName: CodingKey {

@@ -58,6 +58,7 @@ test: build venv
 	@tmp=$$(mktemp -d) && \
 	  $(PYTHON) Experiments/plot_stdp.py Results/stdp --out $$tmp/stdp.png && \
 	  $(PYTHON) Experiments/plot_frequency.py Results/stdp-frequency --out $$tmp/frequency.png && \
+	  $(PYTHON) Experiments/plot_chindemi.py Results/stdp-chindemi --out $$tmp/chindemi.png && test -s $$tmp/chindemi.png && \
 	  $(PYTHON) Experiments/plot_population.py Results/intrinsic --out $$tmp/intrinsic.png && \
 	  $(PYTHON) Experiments/plot_population.py Results/turnover --out $$tmp/turnover.png && \
 	  $(PYTHON) Experiments/plot_heterosynaptic.py Results/heterosynaptic --out $$tmp/heterosynaptic.png && \
@@ -74,6 +75,7 @@ test: build venv
 figures: venv
 	$(PYTHON) Experiments/plot_stdp.py Results/stdp
 	$(PYTHON) Experiments/plot_frequency.py Results/stdp-frequency
+	$(PYTHON) Experiments/plot_chindemi.py Results/stdp-chindemi
 	$(PYTHON) Experiments/plot_population.py Results/intrinsic
 	$(PYTHON) Experiments/plot_population.py Results/turnover
 	$(PYTHON) Experiments/plot_heterosynaptic.py Results/heterosynaptic

@@ -16,13 +16,19 @@ public struct PairingSweep: ExperimentBody {
     public let synapsesPerPoint: Int
     /// Longest ρ step while calcium is above a threshold (ms).
     public let maximumStepMs: Double
+    /// Bursts of `pairs` pairs and their spacing (s); only the `chindemi-2022`
+    /// preset takes them (ChindemiSweep.swift).
+    public var bursts: Int = 1
+    public var burstIntervalSeconds: Double = 0
 
     /// Generator-stream purpose of the grid points.
 
     enum CodingKeys: String, CodingKey {
         case plasticity, pairing, synapsesPerPoint = "synapses_per_point", integration
     }
-    enum PairingKeys: String, CodingKey { case pairs, frequencyHz = "frequency_hz", deltaTMs = "delta_t_ms" }
+    enum PairingKeys: String, CodingKey {
+        case pairs, frequencyHz = "frequency_hz", deltaTMs = "delta_t_ms", bursts, burstIntervalSeconds = "burst_interval_s"
+    }
     enum IntegrationKeys: String, CodingKey { case maximumStepMs = "max_step_ms" }
 
     public func encode(to encoder: Encoder) throws {
@@ -32,13 +38,17 @@ public struct PairingSweep: ExperimentBody {
         try pairing.encode(pairs, forKey: .pairs)
         try pairing.encode(frequenciesHz, forKey: .frequencyHz)
         try pairing.encode(deltaTsMs, forKey: .deltaTMs)
+        if plasticity.chindemi != nil {
+            try pairing.encode(bursts, forKey: .bursts)
+            try pairing.encode(burstIntervalSeconds, forKey: .burstIntervalSeconds)
+        }
         try c.encode(synapsesPerPoint, forKey: .synapsesPerPoint)
         var integration = c.nestedContainer(keyedBy: IntegrationKeys.self, forKey: .integration)
         try integration.encode(maximumStepMs, forKey: .maximumStepMs)
     }
 
     static func read(_ root: ConfigMapping, kind: ExperimentKind) throws -> PairingSweep {
-        let plasticity = try PlasticityConfig.read(root.mapping("plasticity"))
+        let plasticity = try PlasticityConfig.read(root.mapping("plasticity"), allowChindemi: true)
         guard let pairing = try root.mapping("pairing") else {
             throw root.missing("pairing", allowed: "a mapping with 'pairs', 'frequency_hz' and 'delta_t_ms'")
         }
@@ -49,6 +59,7 @@ public struct PairingSweep: ExperimentBody {
                                 "an STDP curve has one frequency, found \(frequencies.count); allowed: a single number (sweep frequencies with 'experiment: stdp-frequency')")
         }
         let deltaTs = try pairing.grid("delta_t_ms", in: -10_000...10_000, unit: "ms")
+        let (bursts, burstInterval) = try readBursts(pairing, plasticity: plasticity, pairs: pairs, frequencies: frequencies)
         try pairing.finish()
         let synapses = try root.int("synapses_per_point", in: 2...100_000_000, default: 10_000)
         guard synapses % 2 == 0 else {
@@ -72,8 +83,13 @@ public struct PairingSweep: ExperimentBody {
             throw root.error("synapses_per_point", root.peek("synapses_per_point"),
                              "\(ConfigMapping.format(points)) grid points × \(synapses) synapses × \(pairs) pairs make \(ConfigMapping.format(work)) synapse-pairs to simulate; allowed: at most \(ConfigMapping.format(PairingSweep.maximumSynapsePairs)) (hours of work)")
         }
+        if work * Double(bursts) > PairingSweep.maximumSynapsePairs {
+            throw root.error("pairing", root.peek("pairing"),
+                             "\(bursts) bursts make \(ConfigMapping.format(work * Double(bursts))) synapse-pairs to simulate; allowed: at most \(ConfigMapping.format(PairingSweep.maximumSynapsePairs))")
+        }
         return PairingSweep(kind: kind, plasticity: plasticity, pairs: pairs, frequenciesHz: frequencies,
-                            deltaTsMs: deltaTs, synapsesPerPoint: synapses, maximumStepMs: maximumStep)
+                            deltaTsMs: deltaTs, synapsesPerPoint: synapses, maximumStepMs: maximumStep,
+                            bursts: bursts, burstIntervalSeconds: burstInterval)
     }
 
     /// Limits of a sweep (`ResourceLimits`): grid points, and synapse-pairs to simulate.
@@ -110,6 +126,7 @@ public struct PairingSweep: ExperimentBody {
     }
 
     public func run(_ context: RunContext) throws -> [String] {
+        if let chindemi = plasticity.chindemi { return try runChindemi(context, parameters: chindemi) }
         let progress = ProgressReporter(label: kind.rawValue, total: Double(grid.count), unit: "points", quiet: context.quiet)
         let points = try simulate(seeds: context.seeds, generator: context.generator, threads: context.threads, progress: progress)
         progress.finish()

@@ -377,7 +377,7 @@ public final class ChindemiSimulation {
             rho = try advance(rho, durationMs: segment.durationMs, gating: segment.gating)
             w = weight.relaxed(w, efficacy: rho, remaining: weight.remaining(afterSeconds: segment.durationMs / 1000))
         }
-        guard rho.isFinite, rho > -1, rho < 2 else { throw EfficacyBlowUp(rho: rho) }
+        guard rho.isFinite, rho > -1, rho < 2 else { throw EfficacyBlowUp(rho: rho, margin: 1) }   // noiseless: [0, 1] up to the stepper
         let settled = rho
         // Follow-up in 1 s steps (ρ exact; w exact for ρ frozen at each step's end).
         let steps = Int((followUpSeconds).rounded(.up))

@@ -62,6 +62,8 @@ test: build venv
 	  $(PYTHON) Experiments/plot_population.py Results/intrinsic --out $$tmp/intrinsic.png && \
 	  $(PYTHON) Experiments/plot_population.py Results/turnover --out $$tmp/turnover.png && \
 	  $(PYTHON) Experiments/plot_heterosynaptic.py Results/heterosynaptic --out $$tmp/heterosynaptic.png && \
+	  $(PYTHON) Experiments/plot_shrinkage.py Results/heterosynaptic-oh2015 --out $$tmp/oh2015.png && test -s $$tmp/oh2015.png && \
+	  $(PYTHON) Experiments/plot_cooperativity.py Results/cooperativity --out $$tmp/cooperativity.png && test -s $$tmp/cooperativity.png && \
 	  $(PYTHON) Experiments/plot_learning.py Results/learning-vs-notask --out $$tmp/learning.png && \
 	  $(PYTHON) Experiments/plot_memory.py Results/memory-stability --out-prefix $$tmp/memory && \
 	  $(PYTHON) Experiments/plot_memory.py Results/memory-interference --out-prefix $$tmp/interference && \
@@ -79,6 +81,8 @@ figures: venv
 	$(PYTHON) Experiments/plot_population.py Results/intrinsic
 	$(PYTHON) Experiments/plot_population.py Results/turnover
 	$(PYTHON) Experiments/plot_heterosynaptic.py Results/heterosynaptic
+	$(PYTHON) Experiments/plot_shrinkage.py Results/heterosynaptic-oh2015
+	$(PYTHON) Experiments/plot_cooperativity.py Results/cooperativity
 	$(PYTHON) Experiments/plot_learning.py Results/learning-vs-notask
 	$(PYTHON) Experiments/plot_memory.py Results/memory-stability --raster-condition learning_noise_on
 	$(PYTHON) Experiments/plot_memory.py Results/memory-interference --raster-condition A_then_B

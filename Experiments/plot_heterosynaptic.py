@@ -57,12 +57,12 @@ with open(os.path.join(args.run_dir, "manifest.json")) as f:
 
 # Within a sweep the other parameters are fixed, so a control row is identified by the swept pair.
 distance_control = [c for c in control if c["sweep"] == "distance"]
-timing_control = [c for c in control if c["sweep"] == "timing"]
 n_colour = shades([r["n_stimulated"] for r in distance_rows], cm.viridis)
 d_colour = shades([r["distance_um"] for r in timing_rows], cm.plasma)
 
-figure, axes = plt.subplots(2, 3, figsize=(15, 8))
-(calcium_axis, rho_axis, volume_axis), (timing_calcium_axis, timing_axis, diffusion_axis) = axes
+spikes = os.path.exists(os.path.join(args.run_dir, "heterosynaptic_timing_spikes.csv"))
+figure, axes = plt.subplots(3 if spikes else 2, 3, figsize=(15, 12 if spikes else 8))
+(calcium_axis, rho_axis, volume_axis), (timing_calcium_axis, timing_axis, diffusion_axis) = axes[:2]
 
 # 1. Peak calcium reaching a neighbour through its neck from the cluster's input alone (log scale).
 for n in n_colour:
@@ -98,20 +98,25 @@ volume_axis.set_xlabel("distance from cluster (µm)")
 volume_axis.set_ylabel("neighbour ΔV/V, stimulated − control (%)")
 volume_axis.set_title("Heterosynaptic change in volume (colours as left)", fontsize=10)
 
+def plot_timing(calcium_axis, change_axis, sweep, rows_all, calcium_field):
+    """A timing sweep: the neighbours' extra time above a threshold and their Δρ effect against the delay."""
+    sweep_control = [c for c in control if c["sweep"] == sweep]
+    for axis in (calcium_axis, change_axis):
+        axis.axvline(0, color="0.6", lw=1, ls="--")
+    change_axis.axhline(0, color="0.6", lw=1, ls="--")
+    for d, offset in zip(d_colour, dodge([r["delay_ms"] for r in rows_all], len(d_colour))):
+        points = sorted((r["delay_ms"], r[calcium_field]) for r in calcium if r["sweep"] == sweep and r["distance_um"] == d)
+        if points:
+            calcium_axis.plot(*zip(*points), "o-", ms=3, lw=1.2, color=d_colour[d], label=f"{d:g} µm")
+        rows = sorted((r for r in rows_all if r["distance_um"] == d), key=lambda r: r["delay_ms"])
+        matched, difference, error = effect(rows, sweep_control, lambda r: (r["delay_ms"], r["distance_um"]))
+        x = np.array([r["delay_ms"] for r in matched]) + offset
+        change_axis.errorbar(x, difference, yerr=error, fmt="o-", ms=3, lw=1, elinewidth=0.7, capsize=1.5,
+                             color=d_colour[d], ecolor=colors.to_rgba(d_colour[d], 0.45))
+
+
 # 4. and 5. Neighbour with its own weak input at a delay after the cluster's input.
-for axis in (timing_calcium_axis, timing_axis):
-    axis.axvline(0, color="0.6", lw=1, ls="--")
-timing_axis.axhline(0, color="0.6", lw=1, ls="--")
-for d, offset in zip(d_colour, dodge([r["delay_ms"] for r in timing_rows], len(d_colour))):
-    points = sorted((r["delay_ms"], r["extra_time_above_theta_d_ms"]) for r in calcium
-                    if r["sweep"] == "timing" and r["distance_um"] == d)
-    if points:
-        timing_calcium_axis.plot(*zip(*points), "o-", ms=3, lw=1.2, color=d_colour[d], label=f"{d:g} µm")
-    rows = sorted((r for r in timing_rows if r["distance_um"] == d), key=lambda r: r["delay_ms"])
-    matched, difference, error = effect(rows, timing_control, lambda r: (r["delay_ms"], r["distance_um"]))
-    x = np.array([r["delay_ms"] for r in matched]) + offset
-    timing_axis.errorbar(x, difference, yerr=error, fmt="o-", ms=3, lw=1, elinewidth=0.7, capsize=1.5,
-                         color=d_colour[d], ecolor=colors.to_rgba(d_colour[d], 0.45))
+plot_timing(timing_calcium_axis, timing_axis, "timing", timing_rows, "extra_time_above_theta_d_ms")
 cluster_size = config.get("timing", {}).get("cluster_size", "?")
 timing_calcium_axis.set_xlabel("delay of neighbour's input after cluster's (ms)")
 timing_calcium_axis.set_ylabel("extra time above θ_d vs control (ms, whole protocol)")
@@ -145,6 +150,32 @@ diffusion_axis.set_xlabel("diffusion constant D (µm²/ms)")
 diffusion_axis.set_ylabel("calcium length constant λ (µm)")
 diffusion_axis.set_title(f"Diffusion: dendritic calcium spread (cluster of "
                          f"{config.get('diffusion_sweep', {}).get('cluster_size', '?')})", fontsize=10)
+
+# 7.–9. The same sweeps with local dendritic spikes on (docs/MODEL.md §2b).
+if spikes:
+    spike_calcium_axis, spike_timing_axis, spike_diffusion_axis = axes[2]
+    plot_timing(spike_calcium_axis, spike_timing_axis, "timing-spikes",
+                read_table(args.run_dir, "heterosynaptic_timing_spikes.csv"), "extra_time_above_theta_p_ms")
+    spike_calcium_axis.set_xlabel("delay of neighbour's input after cluster's (ms)")
+    spike_calcium_axis.set_ylabel("extra time above θ_p vs control (ms, whole protocol)")
+    spike_calcium_axis.set_title("With dendritic spikes: neighbour calcium", fontsize=10)
+    spike_calcium_axis.legend(title="distance", frameon=False, fontsize=8, title_fontsize=8)
+    spike_timing_axis.set_xlabel("delay of neighbour's input after cluster's (ms)")
+    spike_timing_axis.set_ylabel("neighbour Δρ, stimulated − control (±1 SE)")
+    spike_timing_axis.set_title("With dendritic spikes: change in efficacy", fontsize=10)
+    diffusion_rows = read_table(args.run_dir, "heterosynaptic_diffusion_spikes.csv")
+    diffusion_control = [c for c in control if c["sweep"] == "diffusion-spikes"]
+    spike_diffusion_axis.axhline(0, color="0.6", lw=1, ls="--")
+    for d in sorted({r["distance_um"] for r in diffusion_rows}):
+        rows = sorted((r for r in diffusion_rows if r["distance_um"] == d), key=lambda r: r["diffusion_um2_per_ms"])
+        matched, difference, error = effect(rows, diffusion_control, lambda r: (r["diffusion_um2_per_ms"], r["distance_um"]))
+        spike_diffusion_axis.errorbar([r["diffusion_um2_per_ms"] for r in matched], difference, yerr=error, fmt="o-", ms=3,
+                                      lw=1, elinewidth=0.7, capsize=1.5, color=d_colour.get(d, "black"), label=f"{d:g} µm")
+    spike_diffusion_axis.set_xscale("log")
+    spike_diffusion_axis.set_xlabel("diffusion constant D (µm²/ms)")
+    spike_diffusion_axis.set_ylabel("neighbour Δρ, stimulated − control (±1 SE)")
+    spike_diffusion_axis.set_title("With dendritic spikes: change vs D (neighbour input at delay 0)", fontsize=10)
+    spike_diffusion_axis.legend(title="distance", frameon=False, fontsize=8, title_fontsize=8)
 
 name = config.get("description") or os.path.basename(os.path.normpath(args.run_dir))
 figure.suptitle(f"{name} ({config.get('repetitions', '?')} repetitions)")

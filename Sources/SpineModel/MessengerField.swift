@@ -26,7 +26,7 @@ public struct SealedCableField: Sendable {
     public let sourceWidthUm: Double
     /// Number of modes M.
     public let modeCount: Int
-    /// Coefficients a_m at `timeMs`.
+    /// Coefficients a_m at `timeMs` (then zeros up to `paddedModeCount`).
     public private(set) var amplitudes: [Double]
     /// The time the amplitudes refer to (ms).
     public private(set) var timeMs: Double = 0
@@ -50,7 +50,7 @@ public struct SealedCableField: Sendable {
         var m = 1
         while SealedCableField.tail(from: m, c: c) > target && m < 1_000_000 { m += 1 }
         modeCount = m
-        amplitudes = Array(repeating: 0, count: m)
+        amplitudes = Array(repeating: 0, count: (m + 7) / 8 * 8)     // padded with zeros for SIMD read-outs
     }
 
     /// Σ_{m' ≥ m} e^{−c m'²} ≤ e^{−c m²} / (1 − e^{−c(2m+1)}).
@@ -78,11 +78,11 @@ public struct SealedCableField: Sendable {
         let q2 = q * q
         var square = 1.0, odd = q       // q^{m²}, q^{2m+1}
         amplitudes.withUnsafeMutableBufferPointer { a in
-            for m in 0..<a.count {
+            for m in 0..<modeCount {
                 a[m] *= clearance * square
                 square *= odd
                 odd *= q2
-                if square == 0 { for rest in (m + 1)..<a.count { a[rest] = 0 }; break }
+                if square == 0 { for rest in (m + 1)..<modeCount { a[rest] = 0 }; break }
             }
         }
     }
@@ -103,7 +103,7 @@ public struct SealedCableField: Sendable {
         let scale = 2 * amount / lengthUm
         amplitudes.withUnsafeMutableBufferPointer { a in
             a[0] += amount / lengthUm
-            for m in 1..<a.count {
+            for m in 1..<modeCount {
                 let next = twoCos * current - previous
                 previous = current
                 current = next
@@ -114,26 +114,38 @@ public struct SealedCableField: Sendable {
         }
     }
 
-    /// The modes' shapes at the given positions: `shapes[i * M + m] = cos(k_m x_i)`.
+    /// Rows of mode shapes are padded to a multiple of 8 modes (zeros), so
+    /// that a read-out runs on SIMD lanes.
+    public var paddedModeCount: Int { (modeCount + 7) / 8 * 8 }
+
+    /// The modes' shapes at the given positions:
+    /// `shapes[i * paddedModeCount + m] = cos(k_m x_i)` (0 beyond M).
     public func modeShapes(atUm positions: [Double]) -> [Double] {
-        var shapes = [Double](repeating: 0, count: positions.count * modeCount)
+        let stride = paddedModeCount
+        var shapes = [Double](repeating: 0, count: positions.count * stride)
         for (i, x) in positions.enumerated() {
             let angle = Double.pi * x / lengthUm
-            for m in 0..<modeCount { shapes[i * modeCount + m] = cos(Double(m) * angle) }
+            for m in 0..<modeCount { shapes[i * stride + m] = cos(Double(m) * angle) }
         }
         return shapes
     }
 
-    /// The field at the current time at the positions whose mode shapes are given.
+    /// The field at the current time at the positions whose mode shapes
+    /// (`modeShapes`) are given: one dot product per position, on 8 lanes.
     public func read(shapes: UnsafePointer<Double>, count: Int, into values: UnsafeMutablePointer<Double>) {
-        let modes = modeCount
+        let stride = paddedModeCount, blocks = stride / 8
         amplitudes.withUnsafeBufferPointer { a in
-            let a = a.baseAddress!
+            let a = UnsafeRawPointer(a.baseAddress!)
+            let rows = UnsafeRawPointer(shapes)
             for i in 0..<count {
-                let row = shapes + i * modes
-                var sum = 0.0
-                for m in 0..<modes { sum += a[m] * row[m] }
-                values[i] = sum
+                var sum = SIMD8<Double>()
+                let row = rows + i * stride * MemoryLayout<Double>.stride
+                for b in 0..<blocks {
+                    let offset = b * 8 * MemoryLayout<Double>.stride
+                    sum += a.loadUnaligned(fromByteOffset: offset, as: SIMD8<Double>.self)
+                        * row.loadUnaligned(fromByteOffset: offset, as: SIMD8<Double>.self)
+                }
+                values[i] = sum.sum()
             }
         }
     }

@@ -47,7 +47,8 @@ public struct StoreReleaseParameters: Sendable, Equatable {
     /// c_ER for a messenger level p, with θ_d the depression threshold.
     @inlinable public func storeCalcium(messenger p: Double, thetaDepression: Double) -> Double {
         guard p > 0 else { return 0 }
-        let x = pow(p / halfActivation, hillCoefficient)
+        let ratio = p / halfActivation
+        let x = hillCoefficient == 4 ? (ratio * ratio) * (ratio * ratio) : pow(ratio, hillCoefficient)
         return maximumCalciumOverThetaD * thetaDepression * x / (1 + x)
     }
 

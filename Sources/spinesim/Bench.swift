@@ -84,6 +84,8 @@ extension Bench {
         @Option(help: "Number of dendrites (100 µm, 1.5 spines/µm).") var dendrites = 100
         @Option(help: "Simulated seconds.") var seconds = 600.0
         @Option(help: "Presynaptic Poisson rate per spine (Hz).") var rateHz = 2.0
+        @Flag(help: "Also local dendritic spikes, the store-release and the cooperativity messengers (docs/MODEL.md §2b–2d, their defaults).")
+        var heterosynaptic = false
         @OptionGroup var execution: BenchExecution
 
         func validate() throws {
@@ -93,10 +95,13 @@ extension Bench {
         func run() throws {
             try reportingErrors {
                 let r = try DiffusionBenchmark.run(dendrites: dendrites, rateHz: rateHz, seconds: seconds,
+                                                   processes: heterosynaptic ? DiffusionBenchmark.allProcesses : .init(),
                                                    threads: execution.threadCount, seed: execution.seed)
-                print(String(format: "diffusion: %d dendrites, %d spines, %.1f Hz input, time above θ_d %.3f%%, peak neck-borne calcium %.4f",
-                             r.dendrites, r.spines, rateHz, 100 * r.fractionAboveDepression, r.peakExchange))
-                print(String(format: "diffusion bench: sim_s=%.1f wall_s=%.3f", r.simulatedSeconds, r.wallSeconds))
+                print(String(format: "diffusion: %d dendrites, %d spines, %.1f Hz input, time above θ_d %.3f%%, peak neck-borne calcium %.4f, dendritic spikes %d%@",
+                             r.dendrites, r.spines, rateHz, 100 * r.fractionAboveDepression, r.peakExchange, r.dendriticSpikes,
+                             heterosynaptic ? " (dendritic spikes, store release, cooperativity on)" : ""))
+                print(String(format: "diffusion bench: sim_s=%.1f wall_s=%.3f sim_per_wall=%.1f", r.simulatedSeconds, r.wallSeconds,
+                             r.simulatedSeconds / r.wallSeconds))
             }
         }
     }

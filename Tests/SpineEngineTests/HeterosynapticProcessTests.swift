@@ -120,3 +120,40 @@ struct HeterosynapticProcessTests {
         for i in 0..<2 { #expect(abs(final[i] - after[i]) < 1e-6, "spine \(i): \(final[i]) vs \(after[i])") }
     }
 }
+
+/// The processes act in the sessions of the timeline.
+@Suite("Heterosynaptic processes in sessions", .serialized)
+struct HeterosynapticSessionTests {
+    /// Two short days of learning sessions (3 trials a day; the messengers are read every step), then home cage.
+    static let allOn = "experiment: memory\n" + SmallExperiments.model
+        .replacingOccurrences(of: "session: {trials: 20}", with: "session: {trials: 3}")
+        .replacingOccurrences(of: "count: 6", with: "count: 2") + """
+        schedule:
+          - session: {regime: learning, task: A, days: 2}
+          - home_cage: {days: 2}
+        recording: {every_days: 1}
+        heterosynaptic:
+          dendritic_spikes: {enabled: true, min_events: 4}
+          store_release: {enabled: true}
+          cooperativity: {enabled: true}
+        """
+
+    @Test("learning sessions with all three processes on are independent of the thread count and differ from sessions without them")
+    func sessions() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let on = try SmallExperiments.write(HeterosynapticSessionTests.allOn, named: "on.yaml", in: folder)
+        let off = try SmallExperiments.write(HeterosynapticSessionTests.allOn.replacingOccurrences(of: "enabled: true}", with: "enabled: false}"),
+                                             named: "off.yaml", in: folder)
+        let one = folder.appendingPathComponent("one"), three = folder.appendingPathComponent("three"), without = folder.appendingPathComponent("without")
+        #expect(try spinesim(["run", on.path, "--out", one.path, "--threads", "1", "--quiet"]).status == 0)
+        #expect(try spinesim(["run", on.path, "--out", three.path, "--threads", "3", "--quiet"]).status == 0)
+        #expect(try spinesim(["run", off.path, "--out", without.path, "--threads", "2", "--quiet"]).status == 0)
+        let a = try resultFiles(one), b = try resultFiles(three), c = try resultFiles(without)
+        #expect(a.keys.sorted() == b.keys.sorted() && !a.isEmpty)
+        for (name, data) in a { #expect(b[name] == data, "\(name) depends on the thread count") }
+        #expect(a["summary.json"] != c["summary.json"], "the processes changed nothing")
+        let manifest = try String(contentsOf: one.appendingPathComponent("manifest.json"), encoding: .utf8)
+        #expect(manifest.contains("store_release") && manifest.contains("cooperativity"))
+    }
+}

@@ -110,6 +110,9 @@ public enum CalciumWindow {
         public var segments: [[GatingSegment]]
         /// Per spine: the peak of the calcium received through the neck (c_ex).
         public var peakExchange: [Double]
+        /// Per spine: time spent above θ_d and above θ_p over the window (ms).
+        public var timeAboveDepressionMs: [Double]
+        public var timeAbovePotentiationMs: [Double]
         /// Per spine: the peak of the store-release messenger p (§2c; c_ER
         /// increases with p, so its peak is c_ER of this).
         public var peakMessenger: [Double]
@@ -129,8 +132,10 @@ public enum CalciumWindow {
         var jumps = (0..<n).map { inputs.jumps(spine: $0, p) }
         guard (diffusion.enabled || processes.anyEnabled), n > 0 else {
             let calcium = CalciumDynamics(p)
-            return Result(segments: jumps.map { calcium.segments(jumps: $0, from: 0, to: inputs.durationMs) },
-                          peakExchange: Array(repeating: 0, count: n), peakMessenger: Array(repeating: 0, count: n),
+            let segments = jumps.map { calcium.segments(jumps: $0, from: 0, to: inputs.durationMs) }
+            return Result(segments: segments, peakExchange: Array(repeating: 0, count: n),
+                          timeAboveDepressionMs: segments.map(timeAbove(.depression)),
+                          timeAbovePotentiationMs: segments.map(timeAbove(.potentiation)), peakMessenger: Array(repeating: 0, count: n),
                           dendriticSpikes: 0, finalEfficacy: nil, cooperativityReleaseMs: Array(repeating: nil, count: n))
         }
         precondition(!processes.cooperativity.enabled || efficacy?.initial.count == n,
@@ -175,6 +180,11 @@ public enum CalciumWindow {
         var result = try window.integrate(dendriteRadiusUm: diffusion.dendriteRadiusUm)
         result.dendriticSpikes = spikes.count
         return result
+    }
+
+    /// The time a list of segments spends above θ_d (`.depression`) or θ_p (`.potentiation`).
+    static func timeAbove(_ threshold: Gating) -> ([GatingSegment]) -> Double {
+        { segments in segments.reduce(0) { $0 + ($1.gating.rawValue & threshold.rawValue != 0 ? $1.durationMs : 0) } }
     }
 
     /// Two jump lists merged in time order, simultaneous jumps added.
@@ -279,6 +289,7 @@ public enum CalciumWindow {
             let cooperativityShapes = cooperativityField?.modeShapes(atUm: geometry.positionsUm) ?? []
             let stepsPerUpdate = cooperativity.map { max(1, Int(($0.updateIntervalMs / h).rounded())) } ?? 0
             var rho = efficacy?.initial ?? []
+            var aboveDepression = [Double](repeating: 0, count: n), abovePotentiation = aboveDepression
             var releasedAt = [Double?](repeating: nil, count: n)
 
             for stepIndex in 0..<steps {
@@ -370,8 +381,10 @@ public enum CalciumWindow {
                             traces[i].append(quiet[i], gating: .none)
                             quiet[i] = 0
                         }
-                        let before = rho[i]
-                        rho[i] = try coupling.integrator.advance(before, through: traces[i].takeSegments(), random: coupling.random)
+                        let before = rho[i], segments = traces[i].takeSegments()
+                        aboveDepression[i] += CalciumWindow.timeAbove(.depression)(segments)
+                        abovePotentiation[i] += CalciumWindow.timeAbove(.potentiation)(segments)
+                        rho[i] = try coupling.integrator.advance(before, through: segments, random: coupling.random)
                         if before < rhoStar && rho[i] >= rhoStar {
                             cooperativityField!.release(parameters.releasePerCrossing, atUm: geometry.positionsUm[i], time: t1)
                             if releasedAt[i] == nil { releasedAt[i] = t1 }
@@ -387,7 +400,12 @@ public enum CalciumWindow {
                 }
             }
             for i in 0..<n where quiet[i] > 0 { traces[i].append(quiet[i], gating: .none) }
+            for i in 0..<n {
+                aboveDepression[i] += CalciumWindow.timeAbove(.depression)(traces[i].segments)
+                abovePotentiation[i] += CalciumWindow.timeAbove(.potentiation)(traces[i].segments)
+            }
             return Result(segments: traces.map(\.segments), peakExchange: (0..<n).map { peak[$0] },
+                          timeAboveDepressionMs: aboveDepression, timeAbovePotentiationMs: abovePotentiation,
                           peakMessenger: (0..<n).map { storePeak[$0] }, dendriticSpikes: 0,
                           finalEfficacy: efficacy != nil && cooperativity != nil ? rho : nil, cooperativityReleaseMs: releasedAt)
         }

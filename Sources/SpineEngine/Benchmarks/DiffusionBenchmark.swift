@@ -15,16 +15,28 @@ public enum DiffusionBenchmark {
         public let fractionAboveDepression: Double
         /// Largest calcium any spine received through its neck.
         public let peakExchange: Double
+        /// Local dendritic spikes fired (docs/MODEL.md §2b).
+        public let dendriticSpikes: Int
+    }
+
+    /// Every carrier of docs/MODEL.md §2b–2d on, with its defaults.
+    public static var allProcesses: HeterosynapticProcesses {
+        var processes = HeterosynapticProcesses()
+        processes.dendriticSpikes.enabled = true
+        processes.storeRelease.enabled = true
+        processes.cooperativity.enabled = true
+        return processes
     }
 
     public static func run(dendrites: Int, lengthUm: Double = 100, densityPerUm: Double = 1.5, rateHz: Double = 2,
                            seconds: Double, diffusion: DiffusionParameters = DiffusionParameters(),
+                           processes: HeterosynapticProcesses = HeterosynapticProcesses(),
                            threads: Int, seed: UInt64) throws -> Result {
         let p = PlasticityPreset.dp.parameters
         let seeds = StreamSeeds(runSeed: seed)
         let durationMs = seconds * 1000
         let start = DenseKernel.now()
-        let perDendrite = try parallelMap(count: dendrites, threads: threads) { index -> (Int, Double, Double) in
+        let perDendrite = try parallelMap(count: dendrites, threads: threads) { index -> (Int, Double, Double, Int) in
             try RandomStream(seeds: seeds, purpose: StreamPurpose.dendrite, index: index).withHandle { random in
                 let count = random.poisson(mean: densityPerUm * lengthUm)
                 let positions = (0..<count).map { _ in random.uniform() * lengthUm }
@@ -37,22 +49,25 @@ public enum DiffusionBenchmark {
                     }
                     return times
                 }
+                let integrator = EfficacyIntegrator(parameters: p)
+                let initial = (0..<count).map { _ in random.uniform() < 2.0 / 7.0 ? 1.0 : 0.0 }
+                // With the cooperativity messenger ρ is integrated inside the window.
+                let coupling = processes.cooperativity.enabled ? EfficacyCoupling(integrator: integrator, initial: initial, random: random) : nil
                 let window = try CalciumWindow.run(WindowInputs(durationMs: durationMs, presynapticSpikesMs: spikes, backpropagatingMs: []),
                                                    geometry: SpineGeometry(positionsUm: positions, volumesUm3: volumes),
-                                                   lengthUm: lengthUm, plasticity: p, diffusion: diffusion)
-                let integrator = EfficacyIntegrator(parameters: p)
-                var above = 0.0
-                for segments in window.segments {
-                    _ = try integrator.advance(random.uniform() < 2.0 / 7.0 ? 1 : 0, through: segments, random: random)
-                    above += segments.filter { $0.gating != .none }.reduce(0) { $0 + $1.durationMs }
+                                                   lengthUm: lengthUm, plasticity: p, diffusion: diffusion, processes: processes,
+                                                   efficacy: coupling)
+                if coupling == nil {
+                    for (i, segments) in window.segments.enumerated() { _ = try integrator.advance(initial[i], through: segments, random: random) }
                 }
-                return (count, above / durationMs, window.peakExchange.max() ?? 0)
+                let above = window.timeAboveDepressionMs.reduce(0, +)
+                return (count, above / durationMs, window.peakExchange.max() ?? 0, window.dendriticSpikes)
             }
         }
         let wall = DenseKernel.now() - start
         let spines = perDendrite.reduce(0) { $0 + $1.0 }
         return Result(dendrites: dendrites, spines: spines, simulatedSeconds: seconds, wallSeconds: wall,
                       fractionAboveDepression: perDendrite.reduce(0) { $0 + $1.1 } / Double(max(spines, 1)),
-                      peakExchange: perDendrite.map(\.2).max() ?? 0)
+                      peakExchange: perDendrite.map(\.2).max() ?? 0, dendriticSpikes: perDendrite.reduce(0) { $0 + $1.3 })
     }
 }

@@ -60,6 +60,11 @@ extension HeterosynapticExperiment {
             if sweep.contains("distances_um") { sweepDistances = try sweep.grid("distances_um", in: 0.01...10_000, unit: "µm", maxCount: 128) } else { _ = sweep.value("distances_um") }
             try sweep.finish()
         }
+        let processes = try HeterosynapticProcesses.read(root.mapping("heterosynaptic"))
+        if processes.cooperativity.enabled {
+            throw root.error("heterosynaptic", root.value("heterosynaptic"),
+                             "cooperativity.enabled is true; allowed: false in this kind (its repetitions share one calcium trace, and the cooperativity messenger makes calcium depend on ρ: see the 'cooperativity' kind)")
+        }
         // Every spine must sit on the dendrite, at most 256 per condition.
         let farthest = HeterosynapticExperiment.clusterStartUm
             + Double(max(sizes.max()!, timingSize, sweepSize) - 1) * spacing
@@ -76,7 +81,7 @@ extension HeterosynapticExperiment {
             clusterSpacingUm: spacing, pairing: pairing, backpropagationToAllSpines: everywhere,
             neighbourDistancesUm: distances, repetitions: repetitions, volumeReadoutDays: readoutDays,
             clusterSizes: sizes, timingClusterSize: timingSize, timingDelaysMs: delays, timingDistancesUm: timingDistances,
-            diffusionClusterSize: sweepSize, diffusionValues: values, diffusionDistancesUm: sweepDistances)
+            diffusionClusterSize: sweepSize, diffusionValues: values, diffusionDistancesUm: sweepDistances, processes: processes)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -97,6 +102,7 @@ extension HeterosynapticExperiment {
             "diffusion_sweep": ["cluster_size": .number(Double(diffusionClusterSize)),
                                 "diffusion_um2_per_ms": .list(diffusionValues.map { .number($0) }),
                                 "distances_um": .list(diffusionDistancesUm.map { .number($0) })],
+            "heterosynaptic": processes.tree,
         ]
         try tree.encode(to: encoder)
     }

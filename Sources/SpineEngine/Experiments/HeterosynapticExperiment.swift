@@ -38,13 +38,17 @@ public struct HeterosynapticExperiment: ExperimentBody {
     public var diffusionClusterSize: Int
     public var diffusionValues: [Double]
     public var diffusionDistancesUm: [Double]
+    /// §2b–2c (docs/MODEL.md): store release acts in every condition; with
+    /// dendritic spikes on, the timing and D sweeps run once more with
+    /// spikes (the neighbours' own input at delay 0 in the D sweep).
+    public var processes: HeterosynapticProcesses
 
     /// Where the cluster's first spine sits (µm from the dendrite's start).
     static let clusterStartUm = 10.0
 
     // MARK: conditions
 
-    enum Kind: String { case distance, timing, diffusion }
+    enum Kind: String { case distance, timing, diffusion, timingSpikes = "timing-spikes", diffusionSpikes = "diffusion-spikes" }
 
     /// Stimulated; cluster present but unstimulated; the cluster's input alone.
     enum Role: String { case stimulated, control, clusterOnly = "cluster-only" }
@@ -56,6 +60,7 @@ public struct HeterosynapticExperiment: ExperimentBody {
         var distancesUm: [Double]
         var delayMs: Double?
         var diffusion: DiffusionParameters
+        var processes: HeterosynapticProcesses
 
         /// The same dendrite and inputs in another role.
         func with(_ role: Role) -> Condition {
@@ -72,19 +77,28 @@ public struct HeterosynapticExperiment: ExperimentBody {
 
     var conditions: [Condition] {
         var stimulated: [Condition] = []
+        var withoutSpikes = processes, withSpikes = processes
+        withoutSpikes.dendriticSpikes.enabled = false
+        withSpikes.dendriticSpikes.enabled = true
         for n in clusterSizes {
             stimulated.append(Condition(kind: .distance, role: .stimulated, clusterSize: n, distancesUm: neighbourDistancesUm,
-                                        delayMs: nil, diffusion: diffusion))
+                                        delayMs: nil, diffusion: diffusion, processes: withoutSpikes))
         }
-        for delay in timingDelaysMs {
-            stimulated.append(Condition(kind: .timing, role: .stimulated, clusterSize: timingClusterSize, distancesUm: timingDistancesUm,
-                                        delayMs: delay, diffusion: diffusion))
-        }
-        for d in diffusionValues {
-            var parameters = diffusion
-            parameters.diffusionUm2PerMs = d
-            stimulated.append(Condition(kind: .diffusion, role: .stimulated, clusterSize: diffusionClusterSize,
-                                        distancesUm: diffusionDistancesUm, delayMs: nil, diffusion: parameters))
+        let spikeSweeps: [(Kind, Kind, HeterosynapticProcesses)] = processes.dendriticSpikes.enabled
+            ? [(.timing, .diffusion, withoutSpikes), (.timingSpikes, .diffusionSpikes, withSpikes)]
+            : [(.timing, .diffusion, withoutSpikes)]
+        for (timing, diffusionKind, carriers) in spikeSweeps {
+            for delay in timingDelaysMs {
+                stimulated.append(Condition(kind: timing, role: .stimulated, clusterSize: timingClusterSize, distancesUm: timingDistancesUm,
+                                            delayMs: delay, diffusion: diffusion, processes: carriers))
+            }
+            for d in diffusionValues {
+                var parameters = diffusion
+                parameters.diffusionUm2PerMs = d
+                stimulated.append(Condition(kind: diffusionKind, role: .stimulated, clusterSize: diffusionClusterSize,
+                                            distancesUm: diffusionDistancesUm, delayMs: diffusionKind == .diffusionSpikes ? 0 : nil,
+                                            diffusion: parameters, processes: carriers))
+            }
         }
         return stimulated.flatMap { [$0, $0.with(.control), $0.with(.clusterOnly)] }
     }
@@ -132,7 +146,8 @@ public struct HeterosynapticExperiment: ExperimentBody {
     func simulate(_ condition: Condition, index: Int, seeds: StreamSeeds, generator: GeneratorType) throws -> [SpineOutcome] {
         let p = plasticity.parameters
         let (inputs, geometry, distances) = window(condition)
-        let calcium = try CalciumWindow.run(inputs, geometry: geometry, lengthUm: dendriteLengthUm, plasticity: p, diffusion: condition.diffusion)
+        let calcium = try CalciumWindow.run(inputs, geometry: geometry, lengthUm: dendriteLengthUm, plasticity: p, diffusion: condition.diffusion,
+                                            processes: condition.processes)
         let integrator = EfficacyIntegrator(parameters: p)
         let sizeChange = 1 - exp(-volumeReadoutDays / size.relaxationDays)
         return try geometry.positionsUm.indices.map { spine in

@@ -36,6 +36,7 @@ extension HeterosynapticExperiment {
                                          "fraction_depressed", "delta_volume_rel_mean"])
         var timing = CSVTable(header: ["delay_ms", "distance_um", "delta_rho_mean", "delta_rho_sem", "fraction_potentiated", "fraction_depressed"])
         var diffusionTable = CSVTable(header: ["diffusion_um2_per_ms", "distance_um", "delta_rho_mean", "delta_rho_sem"])
+        var timingSpikes = timing, diffusionSpikes = diffusionTable
         var control = CSVTable(header: ["sweep", "cluster_size", "diffusion_um2_per_ms", "delay_ms", "distance_um", "delta_rho_mean",
                                         "delta_rho_sem", "fraction_potentiated", "fraction_depressed", "delta_volume_rel_mean"])
         var calcium = CSVTable(header: ["sweep", "n_stimulated", "diffusion_um2_per_ms", "delay_ms", "distance_um", "cluster_peak_neck_calcium",
@@ -54,6 +55,11 @@ extension HeterosynapticExperiment {
                                    .real(o.fractionPotentiated), .real(o.fractionDepressed)])
                 case .diffusion:
                     diffusionTable.append([.real(c.diffusion.diffusionUm2PerMs), .real(o.distanceUm), .real(o.deltaRhoMean), .real(o.deltaRhoSEM)])
+                case .timingSpikes:
+                    timingSpikes.append([.real(c.delayMs!), .real(o.distanceUm), .real(o.deltaRhoMean), .real(o.deltaRhoSEM),
+                                         .real(o.fractionPotentiated), .real(o.fractionDepressed)])
+                case .diffusionSpikes:
+                    diffusionSpikes.append([.real(c.diffusion.diffusionUm2PerMs), .real(o.distanceUm), .real(o.deltaRhoMean), .real(o.deltaRhoSEM)])
                 }
                 control.append([.text(c.kind.rawValue), .integer(c.clusterSize), .real(c.diffusion.diffusionUm2PerMs), delay,
                                 .real(base.distanceUm), .real(base.deltaRhoMean), .real(base.deltaRhoSEM), .real(base.fractionPotentiated),
@@ -67,11 +73,17 @@ extension HeterosynapticExperiment {
         try directory.write("heterosynaptic_distance.csv", table: distance)
         try directory.write("heterosynaptic_timing.csv", table: timing)
         try directory.write("heterosynaptic_diffusion.csv", table: diffusionTable)
+        var names = ["heterosynaptic_distance.csv", "heterosynaptic_timing.csv", "heterosynaptic_diffusion.csv",
+                     "heterosynaptic_control.csv", "heterosynaptic_calcium.csv", "summary.json"]
+        if processes.dendriticSpikes.enabled {
+            try directory.write("heterosynaptic_timing_spikes.csv", table: timingSpikes)
+            try directory.write("heterosynaptic_diffusion_spikes.csv", table: diffusionSpikes)
+            names += ["heterosynaptic_timing_spikes.csv", "heterosynaptic_diffusion_spikes.csv"]
+        }
         try directory.write("heterosynaptic_control.csv", table: control)
         try directory.write("heterosynaptic_calcium.csv", table: calcium)
         try directory.writeJSON("summary.json", HeterosynapticSummary(all))
-        return ["heterosynaptic_distance.csv", "heterosynaptic_timing.csv", "heterosynaptic_diffusion.csv",
-                "heterosynaptic_control.csv", "heterosynaptic_calcium.csv", "summary.json"]
+        return names
     }
 }
 
@@ -113,6 +125,9 @@ struct HeterosynapticSummary: Encodable {
     let clusters: [ClusterFigures]
     let diffusion: [DiffusionFigures]
     let timing: [TimingFigures]
+    /// The same with local dendritic spikes on (docs/MODEL.md §2b).
+    let diffusion_spikes: [DiffusionFigures]
+    let timing_spikes: [TimingFigures]
     let control = "the same dendrite and inputs with the cluster present but unstimulated"
 
     init(_ all: [HeterosynapticExperiment.Comparison]) {
@@ -138,26 +153,34 @@ struct HeterosynapticSummary: Encodable {
                 nearest_extra_time_above_theta_p_ms: c.stimulated[k].timeAbovePotentiationMs - c.control[k].timeAbovePotentiationMs,
                 nearest_delta_rho_effect: difference, nearest_delta_rho_effect_z: z)
         }
-        diffusion = all.filter { $0.condition.kind == .diffusion }.map { c in
-            let k = nearest(c), (difference, z) = c.effect(k)
-            return DiffusionFigures(diffusion_um2_per_ms: c.condition.diffusion.diffusionUm2PerMs, calcium_length_constant_um: lengthConstant(c),
-                                    nearest_cluster_peak_neck_calcium: c.clusterOnly[k].peakNeckCalcium,
-                                    nearest_delta_rho_effect: difference, nearest_delta_rho_effect_z: z)
+        func diffusionFigures(_ kind: HeterosynapticExperiment.Kind) -> [DiffusionFigures] {
+            all.filter { $0.condition.kind == kind }.map { c in
+                let k = nearest(c), (difference, z) = c.effect(k)
+                return DiffusionFigures(diffusion_um2_per_ms: c.condition.diffusion.diffusionUm2PerMs, calcium_length_constant_um: lengthConstant(c),
+                                        nearest_cluster_peak_neck_calcium: c.clusterOnly[k].peakNeckCalcium,
+                                        nearest_delta_rho_effect: difference, nearest_delta_rho_effect_z: z)
+            }
         }
-        let timingComparisons = all.filter { $0.condition.kind == .timing }
-        let distances = Set(timingComparisons.flatMap { c in c.neighbours.map { c.stimulated[$0].distanceUm } }).sorted()
-        timing = distances.map { d in
-            var best: (delay: Double, effect: Double, z: Double, time: Double) = (0, 0, 0, 0)
-            for c in timingComparisons {
-                for k in c.neighbours where c.stimulated[k].distanceUm == d {
-                    let (difference, z) = c.effect(k)
-                    if abs(difference) >= abs(best.effect) {
-                        best = (c.condition.delayMs!, difference, z, c.stimulated[k].timeAboveDepressionMs - c.control[k].timeAboveDepressionMs)
+        func timingFigures(_ kind: HeterosynapticExperiment.Kind) -> [TimingFigures] {
+            let timingComparisons = all.filter { $0.condition.kind == kind }
+            let distances = Set(timingComparisons.flatMap { c in c.neighbours.map { c.stimulated[$0].distanceUm } }).sorted()
+            return distances.map { d in
+                var best: (delay: Double, effect: Double, z: Double, time: Double) = (0, 0, 0, 0)
+                for c in timingComparisons {
+                    for k in c.neighbours where c.stimulated[k].distanceUm == d {
+                        let (difference, z) = c.effect(k)
+                        if abs(difference) >= abs(best.effect) {
+                            best = (c.condition.delayMs!, difference, z, c.stimulated[k].timeAboveDepressionMs - c.control[k].timeAboveDepressionMs)
+                        }
                     }
                 }
+                return TimingFigures(distance_um: d, delay_of_largest_effect_ms: best.delay, largest_delta_rho_effect: best.effect,
+                                     largest_effect_z: best.z, largest_extra_time_above_theta_d_ms: best.time)
             }
-            return TimingFigures(distance_um: d, delay_of_largest_effect_ms: best.delay, largest_delta_rho_effect: best.effect,
-                                 largest_effect_z: best.z, largest_extra_time_above_theta_d_ms: best.time)
         }
+        diffusion = diffusionFigures(.diffusion)
+        timing = timingFigures(.timing)
+        diffusion_spikes = diffusionFigures(.diffusionSpikes)
+        timing_spikes = timingFigures(.timingSpikes)
     }
 }

@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -128,8 +129,12 @@ def test_run_command_line(fake_binary: Path, tmp_path: Path, capfd: pytest.Captu
     assert "results in" in captured.out
 
 
-def test_run_default_out_and_quiet(fake_binary: Path, tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
+def test_run_default_out_and_quiet(
+    fake_binary: Path, tmp_path: Path, capfd: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the default out goes here, not /tmp
     run = spinesim.run("Experiments/stdp.yaml", quiet=True)
+    assert run.path.parent == tmp_path
     args = json.loads((tmp_path / "args.json").read_text())
     assert "--quiet" in args and "--force" not in args and "--seed" not in args
     assert run.path.is_dir() and run.path.name.startswith("spinesim-run-")

@@ -16,11 +16,12 @@ RELEASE    := -c release
 # manifest's "build"); the packages are resolved first so that they are known.
 BUILD_INFO  = $$($(SWIFT) package resolve >/dev/null 2>&1; SWIFT=$(SWIFT) scripts/build-flags.sh)
 
-.PHONY: run test figures bench bench-scaling bench-venv bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl venv clean help
+.PHONY: run test python-test figures bench bench-scaling bench-venv bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl venv clean help
 
 help:
 	@echo "make run           build (release) and run the default experiment (memory-stability) into Results/"
 	@echo "make test          build and run every test"
+	@echo "make python-test   install the Python package (python/) into .venv/ and run its tests"
 	@echo "make figures       draw the PNG figures of the results in Results/"
 	@echo "make bench         SpineSim vs Brian2 (W1 STDP, W2 learning session) and scaling, into Results/bench/"
 	@echo "make bench-kernel  Swift vs C dense GB kernel, side by side"
@@ -73,6 +74,15 @@ test: build venv
 	  test -s $$tmp/memory-retention.png && test -s $$tmp/memory-sizes.png && \
 	  test -s $$tmp/interference-retention.png && test -s $$tmp/reactivation-retention.png && \
 	  { test ! -f Results/memory-stability/raster.csv || test -s $$tmp/memory-raster.png; } && rm -rf $$tmp
+	$(MAKE) python-test
+
+# The Python package (python/): installed into .venv/ with pytest, then its
+# tests. The one real run in them takes the binary from SPINESIM_BIN, PATH,
+# .build/release/spinesim or, last, the .build/debug/spinesim that `make build`
+# leaves; without any it is skipped.
+python-test: venv
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check ./python pytest
+	$(PYTHON) -m pytest -q python/tests
 
 figures: venv
 	$(PYTHON) Experiments/plot_stdp.py Results/stdp

@@ -154,10 +154,8 @@ public struct HeterosynapticExperiment: ExperimentBody {
             let segments = calcium.segments[spine]
             var outcome = SpineOutcome(distanceUm: distances[spine])
             outcome.peakNeckCalcium = calcium.peakExchange[spine]
-            for segment in segments {
-                outcome.timeAboveDepressionMs += segment.durationMs * segment.gating.depression
-                outcome.timeAbovePotentiationMs += segment.durationMs * segment.gating.potentiation
-            }
+            outcome.timeAboveDepressionMs = calcium.timeAboveDepressionMs[spine]
+            outcome.timeAbovePotentiationMs = calcium.timeAbovePotentiationMs[spine]
             guard condition.role != .clusterOnly else { return outcome }
             let stream = RandomStream(type: generator, seeds: seeds, purpose: StreamPurpose.heterosynaptic,
                                       index: index * 256 + spine)

@@ -110,12 +110,10 @@ extension ShrinkageExperiment {
             figures.append(.init(n_stimulated: n, store_release: condition.storeRelease, stimulated_potentiated_fraction: potentiated, bins: bins))
             guard condition.storeRelease else { continue }
             for (k, spine) in spines.enumerated() where spine.distanceUm > 0 {
-                let segments = window.segments[k]
                 let peak = window.peakMessenger[k]
                 calcium.append([.integer(n), .real(spine.distanceUm), .real(peak),
                                 .real(processes.storeRelease.storeCalcium(messenger: peak, thetaDepression: thetaD) / thetaD),
-                                .real(segments.reduce(0) { $0 + $1.durationMs * $1.gating.depression }),
-                                .real(segments.reduce(0) { $0 + $1.durationMs * $1.gating.potentiation }), .real(window.peakExchange[k])])
+                                .real(window.timeAboveDepressionMs[k]), .real(window.timeAbovePotentiationMs[k]), .real(window.peakExchange[k])])
             }
         }
         try directory.write("oh2015.csv", table: atReadout)

@@ -16,12 +16,13 @@ RELEASE    := -c release
 # manifest's "build"); the packages are resolved first so that they are known.
 BUILD_INFO  = $$($(SWIFT) package resolve >/dev/null 2>&1; SWIFT=$(SWIFT) scripts/build-flags.sh)
 
-.PHONY: run test python-test figures bench bench-scaling bench-venv bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl venv clean help
+.PHONY: run test python-test examples examples-smallest figures bench bench-scaling bench-venv bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl venv clean help
 
 help:
 	@echo "make run           build (release) and run the default experiment (memory-stability) into Results/"
 	@echo "make test          build and run every test"
 	@echo "make python-test   install the Python package (python/) into .venv/ and run its tests"
+	@echo "make examples      run the example gallery (examples/*.py) at full size into examples/out/"
 	@echo "make figures       draw the PNG figures of the results in Results/"
 	@echo "make bench         SpineSim vs Brian2 (W1 STDP, W2 learning session) and scaling, into Results/bench/"
 	@echo "make bench-kernel  Swift vs C dense GB kernel, side by side"
@@ -75,6 +76,25 @@ test: build venv
 	  test -s $$tmp/interference-retention.png && test -s $$tmp/reactivation-retention.png && \
 	  { test ! -f Results/memory-stability/raster.csv || test -s $$tmp/memory-raster.png; } && rm -rf $$tmp
 	$(MAKE) python-test
+	$(MAKE) examples-smallest
+
+# The example gallery (examples/*.py, jupytext scripts): each runs a reduced
+# shipped experiment through the Python package and draws its figure into
+# examples/out/ (git-ignored). `make examples` runs them at full size (about
+# 3 minutes with the release binary); `make test` runs them at their smallest
+# size (seconds each, with whatever binary the package finds: the debug one
+# that `make build` leaves, unless SPINESIM_BIN or a release build is there).
+EXAMPLES := $(sort $(wildcard examples/*.py))
+
+examples: release venv
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check ./python
+	@set -e; for script in $(EXAMPLES); do echo "== $$script (full)"; \
+	  SPINESIM_EXAMPLE_SIZE=full $(PYTHON) $$script --out examples/out; done
+
+examples-smallest: venv
+	@$(PYTHON) -c "import spinesim" 2>/dev/null || $(VENV)/bin/pip install --quiet --disable-pip-version-check ./python
+	@set -e; tmp=$$(mktemp -d); for script in $(EXAMPLES); do echo "== $$script (smallest)"; \
+	  SPINESIM_EXAMPLE_SIZE=smallest $(PYTHON) $$script --out $$tmp; done; rm -rf $$tmp
 
 # The Python package (python/): installed into .venv/ with pytest, then its
 # tests. The one real run in them takes the binary from SPINESIM_BIN, PATH,

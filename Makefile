@@ -43,9 +43,9 @@ build: gsl
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: Experiments/requirements.txt
+$(VENV)/.installed: Experiments/requirements.txt python/pyproject.toml
 	$(PYTHON3) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r Experiments/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r Experiments/requirements.txt ./python
 	@touch $@
 
 # The default experiment: memory stability after learning or no task, with

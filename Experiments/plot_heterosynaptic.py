@@ -5,14 +5,13 @@ minus control) versus distance, cluster size, input timing and diffusion.
 usage: plot_heterosynaptic.py RUN_DIR [--out FILE]   (default RUN_DIR/heterosynaptic.png)
 """
 import argparse
-import json
 import math
 import os
 
 import numpy as np
 from matplotlib import cm, colors
 
-from plotting import plt, read_table, save
+from plotting import plt, read_config, read_summary, read_table, save
 
 
 def shades(values, colormap):
@@ -50,10 +49,8 @@ distance_rows = read_table(args.run_dir, "heterosynaptic_distance.csv")
 timing_rows = read_table(args.run_dir, "heterosynaptic_timing.csv")
 control = read_table(args.run_dir, "heterosynaptic_control.csv")
 calcium = read_table(args.run_dir, "heterosynaptic_calcium.csv")
-with open(os.path.join(args.run_dir, "summary.json")) as f:
-    summary = json.load(f)
-with open(os.path.join(args.run_dir, "manifest.json")) as f:
-    config = json.load(f)["configuration"]
+summary = read_summary(args.run_dir)
+config = read_config(args.run_dir)
 
 # Within a sweep the other parameters are fixed, so a control row is identified by the swept pair.
 distance_control = [c for c in control if c["sweep"] == "distance"]

@@ -6,12 +6,11 @@ Hedrick et al. 2022.
 usage: plot_learning.py RUN_DIR [--out FILE]   (default RUN_DIR/learning-vs-notask.png)
 """
 import argparse
-import json
 import os
 
 import numpy as np
 
-from plotting import plt, read_run, read_table, save
+from plotting import plt, read_run, read_summary, read_table, save
 
 COLOURS = {"learning": "tab:red", "notask": "tab:blue"}
 
@@ -23,8 +22,7 @@ def main():
     args = parser.parse_args()
     densities, _ = read_run(args.run_dir, "densities.csv")
     clustering = read_table(args.run_dir, "clustering.csv")
-    with open(os.path.join(args.run_dir, "summary.json")) as f:
-        summary = json.load(f)
+    summary = read_summary(args.run_dir)
 
     figure, axes = plt.subplots(1, 3, figsize=(14, 4))
     ax = axes[0]

@@ -15,7 +15,6 @@ usage: plot_memory.py RUN_DIR [--out-prefix PREFIX] [--raster-condition NAME]
        (default prefix RUN_DIR/memory; default raster condition: the first)
 """
 import argparse
-import json
 import math
 import os
 from collections import defaultdict
@@ -25,7 +24,7 @@ from matplotlib import cm, colors
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
-from plotting import plt, read_run, read_table, save
+from plotting import plt, read_run, read_summary, read_table, save
 
 TASK_LINES = ["-", "--", "-.", ":"]
 LEARNED_COLOURS = ["tab:red", "tab:blue", "tab:green", "tab:purple"]
@@ -231,8 +230,7 @@ def main():
     run = args.run_dir
     prefix = args.out_prefix or os.path.join(run, "memory")
     retention, _ = read_run(run, "retention.csv")
-    with open(os.path.join(run, "summary.json")) as f:
-        summary = json.load(f)
+    summary = read_summary(run)
     schedule = read_table(run, "schedule.csv")
     conditions = ordered(retention, "condition")
     retention_figure(retention, summary, f"{prefix}-retention.png")

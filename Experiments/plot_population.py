@@ -4,12 +4,11 @@ fits, size fluctuations, cohort survival, spine density and daily turnover.
 usage: plot_population.py RUN_DIR [--out FILE]   (default RUN_DIR/population.png)
 """
 import argparse
-import csv
 import math
 import os
-from collections import defaultdict
 
 import numpy as np
+import spinesim
 from matplotlib import cm, colors
 
 from plotting import plt, read_run, read_table, save
@@ -17,19 +16,10 @@ from plotting import plt, read_run, read_table, save
 
 def density_by_day(directory):
     """Days, and the mean and SD across dendrites of spines per µm on each day."""
-    n, total, squares = defaultdict(int), defaultdict(float), defaultdict(float)
-    with open(os.path.join(directory, "density.csv"), newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        day_column, value_column = header.index("day"), header.index("spines_per_um")
-        for row in reader:
-            day, value = float(row[day_column]), float(row[value_column])
-            n[day] += 1
-            total[day] += value
-            squares[day] += value * value
-    days = np.array(sorted(n))
-    mean = np.array([total[d] / n[d] for d in days])
-    sd = np.array([math.sqrt(max(squares[d] - n[d] * m * m, 0) / max(n[d] - 1, 1)) for d, m in zip(days, mean)])
+    by_day = spinesim.read_run(directory, allow_incomplete=True).table("density").groupby("day")["spines_per_um"]
+    days = by_day.mean().index.to_numpy(dtype=float)
+    mean = by_day.mean().to_numpy()
+    sd = by_day.std(ddof=1).fillna(0).to_numpy()
     return days, mean, sd
 
 

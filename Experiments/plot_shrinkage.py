@@ -7,13 +7,12 @@ potentiation.
 usage: plot_shrinkage.py RUN_DIR [--out FILE]   (default RUN_DIR/oh2015.png)
 """
 import argparse
-import json
 import os
 
 import numpy as np
 from matplotlib import cm
 
-from plotting import plt, read_table, save
+from plotting import plt, read_summary, read_table, save
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("run_dir")
@@ -21,8 +20,7 @@ parser.add_argument("--out")
 args = parser.parse_args()
 
 readouts = [("oh2015.csv", "40 min after"), ("oh2015_expressed.csv", "expressed")]
-with open(os.path.join(args.run_dir, "summary.json")) as f:
-    summary = json.load(f)
+summary = read_summary(args.run_dir)
 figure, axes = plt.subplots(1, 3, figsize=(15, 4.5))
 bins = ["0-2", "2-3.4", "3.4-4", "4-10"]
 for axis, (name, label) in zip(axes[:2], readouts):

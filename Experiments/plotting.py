@@ -1,35 +1,45 @@
 """Shared helpers of the SpineSim plotting scripts: reading a run directory
-and writing a figure atomically (temporary file, then rename)."""
-import csv
-import json
+(through the `spinesim` Python package of python/) and writing a figure
+atomically (temporary file, then rename)."""
+import math
 import os
 import sys
 
 import matplotlib
+import spinesim
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
 def read_table(directory, csv_name):
-    """Rows of a result CSV: numbers as floats, text and empty cells as strings."""
-    def value(text):
-        try:
-            return float(text)
-        except ValueError:
-            return text
-    with open(os.path.join(directory, csv_name), newline="") as f:
-        return [{k: value(v) for k, v in row.items()} for row in csv.DictReader(f)]
+    """Rows of a result CSV as dictionaries: numbers as floats, text as
+    strings and empty cells as empty strings (read by `spinesim.read_run`)."""
+    frame = spinesim.read_run(directory, allow_incomplete=True).table(csv_name.removesuffix(".csv"))
+    def value(cell):
+        if isinstance(cell, str):
+            return cell
+        cell = float(cell)
+        return "" if math.isnan(cell) else cell
+    return [{k: value(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def read_run(directory, csv_name):
     """Rows of a result CSV (see read_table) and the run's manifest."""
     rows = read_table(directory, csv_name)
-    with open(os.path.join(directory, "manifest.json")) as f:
-        manifest = json.load(f)
     if not rows:
         sys.exit(f"{directory}/{csv_name} has no rows")
-    return rows, manifest
+    return rows, spinesim.read_run(directory, allow_incomplete=True).manifest
+
+
+def read_summary(directory):
+    """The run's summary.json as a dictionary."""
+    return spinesim.read_run(directory, allow_incomplete=True).summary
+
+
+def read_config(directory):
+    """The run's resolved configuration (the manifest's `configuration`)."""
+    return spinesim.read_run(directory, allow_incomplete=True).config
 
 
 def change_standard_error(row, n, beta, b):

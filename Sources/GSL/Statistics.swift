@@ -22,6 +22,20 @@ public enum Statistics {
         return x.withUnsafeBufferPointer { gsl_stats_variance($0.baseAddress, 1, x.count) }
     }
 
+    /// The least-squares line y = intercept + slope·x (`gsl_fit_linear`); nil
+    /// for fewer than two points or no spread in x.
+    public static func linearFit(_ x: [Double], _ y: [Double]) -> (intercept: Double, slope: Double)? {
+        precondition(x.count == y.count, "a fit of samples of different sizes")
+        guard x.count > 1 else { return nil }
+        var c0 = 0.0, c1 = 0.0, cov00 = 0.0, cov01 = 0.0, cov11 = 0.0, sumsq = 0.0
+        let status = x.withUnsafeBufferPointer { a in
+            y.withUnsafeBufferPointer { b in
+                gsl_fit_linear(a.baseAddress, 1, b.baseAddress, 1, x.count, &c0, &c1, &cov00, &cov01, &cov11, &sumsq)
+            }
+        }
+        return status == GSL_SUCCESS && c1.isFinite ? (c0, c1) : nil
+    }
+
     /// Pearson's correlation coefficient; NaN for fewer than two points or
     /// when either sample has no spread (the coefficient is not defined).
     public static func correlation(_ x: [Double], _ y: [Double]) -> Double {

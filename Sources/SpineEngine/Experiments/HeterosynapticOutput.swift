@@ -1,4 +1,5 @@
 import Foundation
+import GSL
 
 /// The `heterosynaptic` experiment's result files.
 extension HeterosynapticExperiment {
@@ -134,9 +135,7 @@ struct HeterosynapticSummary: Encodable {
         func lengthConstant(_ c: HeterosynapticExperiment.Comparison) -> Double? {
             let points = c.neighbours.map { c.clusterOnly[$0] }.filter { $0.distanceUm <= 10 && $0.peakNeckCalcium > 0 }
                 .map { ($0.distanceUm, log($0.peakNeckCalcium)) }
-            guard points.count >= 2 else { return nil }
-            let mx = points.reduce(0) { $0 + $1.0 } / Double(points.count), my = points.reduce(0) { $0 + $1.1 } / Double(points.count)
-            let slope = points.reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / points.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
+            guard let slope = Statistics.linearFit(points.map(\.0), points.map(\.1))?.slope else { return nil }
             return slope < 0 ? -1 / slope : nil
         }
         func nearest(_ c: HeterosynapticExperiment.Comparison) -> Int { c.neighbours.min { c.stimulated[$0].distanceUm < c.stimulated[$1].distanceUm }! }

@@ -89,12 +89,8 @@ struct PopulationSummary: Encodable {
             let (lower, upper) = config.recording.fluctuationBins.edges(k)
             points.append((log((lower * upper).squareRoot()), log(f.sumAbsoluteChange[k] / Double(f.count[k]))))
         }
-        if points.count >= 2 {
-            let mx = points.reduce(0) { $0 + $1.0 } / Double(points.count)
-            let my = points.reduce(0) { $0 + $1.1 } / Double(points.count)
-            let sxy = points.reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
-            let sxx = points.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
-            try c.encode(sxy / sxx, forKey: .fluctuationExponent)
+        if let fit = Statistics.linearFit(points.map(\.0), points.map(\.1)) {
+            try c.encode(fit.slope, forKey: .fluctuationExponent)
         }
         if samples > 0 { try c.encode(relative / Double(samples), forKey: .relativeChange) }
 

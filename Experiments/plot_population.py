@@ -8,15 +8,14 @@ import math
 import os
 
 import numpy as np
-import spinesim
 from matplotlib import cm, colors
 
-from plotting import plt, read_run, read_table, save
+from plotting import plt, run_of, read_run, read_table, save
 
 
 def density_by_day(directory):
     """Days, and the mean and SD across dendrites of spines per µm on each day."""
-    by_day = spinesim.read_run(directory, allow_incomplete=True).table("density").groupby("day")["spines_per_um"]
+    by_day = run_of(directory).table("density").groupby("day")["spines_per_um"]
     days = by_day.mean().index.to_numpy(dtype=float)
     mean = by_day.mean().to_numpy()
     sd = by_day.std(ddof=1).fillna(0).to_numpy()

@@ -1,6 +1,7 @@
 """Shared helpers of the SpineSim plotting scripts: reading a run directory
 (through the `spinesim` Python package of python/) and writing a figure
 atomically (temporary file, then rename)."""
+import functools
 import math
 import os
 import sys
@@ -12,10 +13,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
+@functools.cache
+def run_of(directory):
+    """The run, read once per script (its tables load lazily)."""
+    return spinesim.read_run(directory, allow_incomplete=True)
+
+
 def read_table(directory, csv_name):
     """Rows of a result CSV as dictionaries: numbers as floats, text as
     strings and empty cells as empty strings (read by `spinesim.read_run`)."""
-    frame = spinesim.read_run(directory, allow_incomplete=True).table(csv_name.removesuffix(".csv"))
+    frame = run_of(directory).table(csv_name.removesuffix(".csv"))
     def value(cell):
         if isinstance(cell, str):
             return cell
@@ -29,17 +36,17 @@ def read_run(directory, csv_name):
     rows = read_table(directory, csv_name)
     if not rows:
         sys.exit(f"{directory}/{csv_name} has no rows")
-    return rows, spinesim.read_run(directory, allow_incomplete=True).manifest
+    return rows, run_of(directory).manifest
 
 
 def read_summary(directory):
     """The run's summary.json as a dictionary."""
-    return spinesim.read_run(directory, allow_incomplete=True).summary
+    return run_of(directory).summary
 
 
 def read_config(directory):
     """The run's resolved configuration (the manifest's `configuration`)."""
-    return spinesim.read_run(directory, allow_incomplete=True).config
+    return run_of(directory).config
 
 
 def change_standard_error(row, n, beta, b):

@@ -8,7 +8,7 @@ import Foundation
 ///     θ_p,i = θ_p · (1 − δ_θ · r_i / (r_i + K_r)).
 ///
 /// K_r is the calibrated constant (docs/MODEL.md §2d).
-public struct CooperativityParameters: Sendable, Equatable {
+public struct CooperativityParameters: MessengerParameters, Sendable, Equatable {
     public var enabled: Bool
     /// D_r (µm²/ms).
     public var diffusionUm2PerMs: Double
@@ -38,16 +38,8 @@ public struct CooperativityParameters: Sendable, Equatable {
     /// K_r calibrated on the Harvey & Svoboda protocol (docs/MODEL.md §2d; `Results/cooperativity`).
     public static let calibratedHalfEffect = 0.005
 
-    /// λ_r = √(D_r τ_r) (µm).
-    public var lengthConstantUm: Double { (diffusionUm2PerMs * tauMs).squareRoot() }
-
     /// θ_p / θ_p,0 at messenger level r.
     @inlinable public func thresholdFactor(messenger r: Double) -> Double {
         r > 0 ? 1 - maximumLowering * r / (r + halfEffect) : 1
-    }
-
-    /// The messenger field of a dendrite (release width: the dendrite's radius).
-    public func field(lengthUm: Double, dendriteRadiusUm: Double) -> SealedCableField {
-        SealedCableField(lengthUm: lengthUm, diffusionUm2PerMs: diffusionUm2PerMs, tauMs: tauMs, sourceWidthUm: dendriteRadiusUm)
     }
 }

@@ -1,5 +1,24 @@
 import Foundation
 
+/// The parameters of a messenger that diffuses and decays along the
+/// dendrite (docs/MODEL.md §2c–2d).
+public protocol MessengerParameters {
+    /// D (µm²/ms).
+    var diffusionUm2PerMs: Double { get }
+    /// τ (ms).
+    var tauMs: Double { get }
+}
+
+extension MessengerParameters {
+    /// λ = √(D τ) (µm).
+    public var lengthConstantUm: Double { (diffusionUm2PerMs * tauMs).squareRoot() }
+
+    /// The messenger's field on a dendrite (release width: the dendrite's radius).
+    public func field(lengthUm: Double, dendriteRadiusUm: Double) -> SealedCableField {
+        SealedCableField(lengthUm: lengthUm, diffusionUm2PerMs: diffusionUm2PerMs, tauMs: tauMs, sourceWidthUm: dendriteRadiusUm)
+    }
+}
+
 /// A messenger that diffuses and decays along a dendrite with sealed ends,
 /// released in point-like amounts (docs/MODEL.md §2c–2d):
 ///

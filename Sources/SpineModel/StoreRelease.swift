@@ -11,7 +11,7 @@ import Foundation
 /// added to the spine's calcium. c_max lies between θ_d and θ_p, so an
 /// unstimulated spine soaked in it depresses while a stimulated one can
 /// still potentiate. K is the calibrated constant (docs/MODEL.md §2c).
-public struct StoreReleaseParameters: Sendable, Equatable {
+public struct StoreReleaseParameters: MessengerParameters, Sendable, Equatable {
     public var enabled: Bool
     /// D_p (µm²/ms): IP₃ in cytoplasm, ≤ 10 µm²/s.
     public var diffusionUm2PerMs: Double
@@ -41,19 +41,11 @@ public struct StoreReleaseParameters: Sendable, Equatable {
     /// K calibrated on the Oh 2015 protocol (docs/MODEL.md §2c; `Results/heterosynaptic-oh2015`).
     public static let calibratedHalfActivation = 0.24
 
-    /// λ_p = √(D_p τ_p) (µm).
-    public var lengthConstantUm: Double { (diffusionUm2PerMs * tauMs).squareRoot() }
-
     /// c_ER for a messenger level p, with θ_d the depression threshold.
     @inlinable public func storeCalcium(messenger p: Double, thetaDepression: Double) -> Double {
         guard p > 0 else { return 0 }
         let ratio = p / halfActivation
         let x = hillCoefficient == 4 ? (ratio * ratio) * (ratio * ratio) : pow(ratio, hillCoefficient)
         return maximumCalciumOverThetaD * thetaDepression * x / (1 + x)
-    }
-
-    /// The messenger field of a dendrite (release width: the dendrite's radius).
-    public func field(lengthUm: Double, dendriteRadiusUm: Double) -> SealedCableField {
-        SealedCableField(lengthUm: lengthUm, diffusionUm2PerMs: diffusionUm2PerMs, tauMs: tauMs, sourceWidthUm: dendriteRadiusUm)
     }
 }

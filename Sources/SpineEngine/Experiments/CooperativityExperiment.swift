@@ -73,10 +73,8 @@ public struct CooperativityExperiment: ExperimentBody {
 
     public func run(_ context: RunContext) throws -> [String] {
         let points = self.points
-        let progress = ProgressReporter(label: "cooperativity", total: Double(points.count), unit: "conditions", quiet: context.quiet)
-        let fractions = try parallelMap(count: points.count, threads: context.threads) { index in
-            defer { progress.advance() }
-            return try fractionPotentiated(points[index], index: index, seeds: context.seeds, generator: context.generator)
+        let (fractions, progress) = try context.mapConditions(points.count, label: "cooperativity") { index in
+            try fractionPotentiated(points[index], index: index, seeds: context.seeds, generator: context.generator)
         }
         progress.finish()
         var table = CSVTable(header: ["distance_um", "delay_min", "fraction_potentiated", "fraction_potentiated_control"])
@@ -119,12 +117,7 @@ extension CooperativityExperiment {
         let diffusion = try DiffusionParameters.read(root.mapping("diffusion"))
         var processes = try HeterosynapticProcesses.read(root.mapping("heterosynaptic"))
         processes.cooperativity.enabled = true
-        var length = 100.0, volume = 0.087
-        if let dendrite = try root.mapping("dendrite") {
-            length = try dendrite.positiveDouble("length_um", upTo: 10_000, default: length, unit: "µm")
-            volume = try dendrite.positiveDouble("spine_volume_um3", upTo: 10, default: volume, unit: "µm³")
-            try dendrite.finish()
-        }
+        let (length, volume) = try root.singleDendrite(defaultLengthUm: 100.0)
         func stimulus(_ key: String, _ defaults: Stimulus) throws -> Stimulus {
             var s = defaults
             guard let section = try root.mapping(key) else { return s }

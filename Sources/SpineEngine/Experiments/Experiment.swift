@@ -44,6 +44,21 @@ public struct RunContext: Sendable {
     }
 }
 
+extension RunContext {
+    /// `parallelMap` over the independent conditions of a one-piece
+    /// experiment, with progress reported as `label` (and `extra` steps the
+    /// caller advances itself after this returns).
+    func mapConditions<Result: Sendable>(_ count: Int, label: String, extra: Int = 0,
+                                         _ body: @Sendable (Int) throws -> Result) throws -> (results: [Result], progress: ProgressReporter) {
+        let progress = ProgressReporter(label: label, total: Double(count + extra), unit: "conditions", quiet: quiet)
+        let results = try parallelMap(count: count, threads: threads) { index in
+            defer { progress.advance() }
+            return try body(index)
+        }
+        return (results, progress)
+    }
+}
+
 /// A run's identity: a checkpoint is only ever restored into the run that wrote it.
 public struct RunIdentity: Codable, Sendable, Equatable {
     public var runID: String

@@ -6,12 +6,7 @@ extension HeterosynapticExperiment {
         let plasticity = try PlasticityConfig.read(root.mapping("plasticity"))
         let diffusion = try DiffusionParameters.read(root.mapping("diffusion"))
 
-        var length = 60.0, volume = 0.087
-        if let dendrite = try root.mapping("dendrite") {
-            length = try dendrite.positiveDouble("length_um", upTo: 10_000, default: length, unit: "µm")
-            volume = try dendrite.positiveDouble("spine_volume_um3", upTo: 10, default: volume, unit: "µm³")
-            try dendrite.finish()
-        }
+        let (length, volume) = try root.singleDendrite(defaultLengthUm: 60.0)
         var spacing = 0.7, sizes = [1, 2, 3, 4, 5, 6, 7], everywhere = true
         if let cluster = try root.mapping("cluster") {
             spacing = try cluster.positiveDouble("spacing_um", upTo: 100, default: spacing, unit: "µm")
@@ -109,6 +104,16 @@ extension HeterosynapticExperiment {
 }
 
 extension ConfigMapping {
+    /// The `dendrite:` section of the one-dendrite experiments: its length
+    /// (µm) and the head volume of its spines (µm³, default 0.087).
+    func singleDendrite(defaultLengthUm: Double) throws -> (lengthUm: Double, spineVolumeUm3: Double) {
+        guard let dendrite = try mapping("dendrite") else { return (defaultLengthUm, 0.087) }
+        let length = try dendrite.positiveDouble("length_um", upTo: 10_000, default: defaultLengthUm, unit: "µm")
+        let volume = try dendrite.positiveDouble("spine_volume_um3", upTo: 10, default: 0.087, unit: "µm³")
+        try dendrite.finish()
+        return (length, volume)
+    }
+
     /// Whole numbers within `range` (a number, a list or a range).
     func wholeNumbers(_ key: String, in range: ClosedRange<Int>) throws -> [Int] {
         let node = value(key)

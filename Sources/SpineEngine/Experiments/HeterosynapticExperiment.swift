@@ -185,10 +185,8 @@ public struct HeterosynapticExperiment: ExperimentBody {
 
     public func run(_ context: RunContext) throws -> [String] {
         let conditions = self.conditions
-        let progress = ProgressReporter(label: "heterosynaptic", total: Double(conditions.count), unit: "conditions", quiet: context.quiet)
-        let outcomes = try parallelMap(count: conditions.count, threads: context.threads) { index in
-            defer { progress.advance() }
-            return try simulate(conditions[index], index: index, seeds: context.seeds, generator: context.generator)
+        let (outcomes, progress) = try context.mapConditions(conditions.count, label: "heterosynaptic") { index in
+            try simulate(conditions[index], index: index, seeds: context.seeds, generator: context.generator)
         }
         progress.finish()
         return try write(conditions: conditions, outcomes: outcomes, into: context.directory)

@@ -152,18 +152,22 @@ public struct ShrinkageExperiment: ExperimentBody {
 
     public func run(_ context: RunContext) throws -> [String] {
         let conditions = stimulatedCounts.flatMap { n in [true, false].map { Condition(stimulated: n, storeRelease: $0) } }
-        let progress = ProgressReporter(label: "heterosynaptic-shrinkage", total: Double(conditions.count + 7), unit: "conditions", quiet: context.quiet)
-        let outcomes = try parallelMap(count: conditions.count, threads: context.threads) { index in
-            defer { progress.advance() }
-            return try simulate(conditions[index], index: index, seeds: context.seeds, generator: context.generator)
+        // The correlation needs the messenger-on window of every n from 1 to
+        // 7; those of the conditions are reused, the others computed here.
+        let missing = correlationRepetitions >= 3 ? (1...7).filter { !stimulatedCounts.contains($0) } : []
+        let (outcomes, progress) = try context.mapConditions(conditions.count, label: "heterosynaptic-shrinkage", extra: missing.count) { index in
+            try simulate(conditions[index], index: index, seeds: context.seeds, generator: context.generator)
         }
-        var windows: [Int: CalciumWindow.Result] = [:]
-        for n in 1...7 {
-            windows[n] = try calcium(Condition(stimulated: n, storeRelease: true)).0
-            progress.advance()
+        var sample: [(potentiated: Double, neighbourChange: Double)] = []
+        if correlationRepetitions >= 3 {
+            var windows: [Int: CalciumWindow.Result] = [:]
+            for (condition, outcome) in zip(conditions, outcomes) where condition.storeRelease { windows[condition.stimulated] = outcome.0 }
+            for n in missing {
+                windows[n] = try calcium(Condition(stimulated: n, storeRelease: true)).0
+                progress.advance()
+            }
+            sample = try correlationSample(windows: windows, seeds: context.seeds, generator: context.generator, threads: context.threads)
         }
-        let sample = correlationRepetitions >= 3
-            ? try correlationSample(windows: windows, seeds: context.seeds, generator: context.generator, threads: context.threads) : []
         progress.finish()
         return try write(conditions: conditions, outcomes: outcomes, correlation: sample, into: context.directory)
     }

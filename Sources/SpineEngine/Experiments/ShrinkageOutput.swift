@@ -8,12 +8,7 @@ extension ShrinkageExperiment {
         let plasticity = try PlasticityConfig.read(root.mapping("plasticity"))
         let diffusion = try DiffusionParameters.read(root.mapping("diffusion"))
         let processes = try HeterosynapticProcesses.read(root.mapping("heterosynaptic"))
-        var length = 40.0, volume = 0.087
-        if let dendrite = try root.mapping("dendrite") {
-            length = try dendrite.positiveDouble("length_um", upTo: 10_000, default: length, unit: "µm")
-            volume = try dendrite.positiveDouble("spine_volume_um3", upTo: 10, default: volume, unit: "µm³")
-            try dendrite.finish()
-        }
+        let (length, volume) = try root.singleDendrite(defaultLengthUm: 40.0)
         var spacing = 0.7, pulses = 60, frequency = 2.0, calcium = 3.0
         if let stimulation = try root.mapping("stimulation") {
             spacing = try stimulation.positiveDouble("spacing_um", upTo: 100, default: spacing, unit: "µm")

@@ -65,3 +65,9 @@ public enum CDF {
     /// Upper tail of the chi-squared distribution with `dof` degrees of freedom.
     @inlinable public static func chiSquaredUpper(_ x: Double, degreesOfFreedom dof: Double) -> Double { gsl_cdf_chisq_Q(x, dof) }
 }
+
+/// Special functions from GSL.
+public enum SpecialFunction {
+    /// Dawson's integral D(x) = e^{−x²} ∫₀ˣ e^{t²} dt (`gsl_sf_dawson`).
+    @inlinable public static func dawson(_ x: Double) -> Double { gsl_sf_dawson(x) }
+}

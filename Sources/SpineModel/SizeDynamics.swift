@@ -34,21 +34,30 @@ public struct LogSizeOU: Sendable, Equatable {
     /// τ_e (days), the structural expression time of ρ; nil: expression
     /// through the OU relaxation itself (docs/MODEL.md §3 as written).
     public var expressionDays: Double?
+    /// The stable state (nil: every spine is volatile and relaxes with τ_s).
+    public var stability: SpineStability?
 
     public init(baselineLogVolume: Double = -3.0, potentiationLogShift: Double = 0.7, relaxationDays: Double = 7,
-                stationarySD: Double = 0.87, intrinsicNoise: Bool = true, expressionDays: Double? = nil) {
+                stationarySD: Double = 0.87, intrinsicNoise: Bool = true, expressionDays: Double? = nil,
+                stability: SpineStability? = nil) {
         self.baselineLogVolume = baselineLogVolume
         self.potentiationLogShift = potentiationLogShift
         self.relaxationDays = relaxationDays
         self.stationarySD = stationarySD
         self.intrinsicNoise = intrinsicNoise
         self.expressionDays = expressionDays
+        self.stability = stability
+    }
+
+    /// τ of a spine's state: τ_st when stable, τ_s otherwise.
+    public func relaxationDays(stable: Bool) -> Double {
+        stable ? stability?.stableRelaxationDays ?? relaxationDays : relaxationDays
     }
 
     /// m(ρ), the target log-volume.
     @inlinable public func target(efficacy rho: Double) -> Double { baselineLogVolume + potentiationLogShift * rho }
 
-    /// σ_s (per √day).
+    /// σ_s (per √day) of a volatile spine.
     public var noiseIntensity: Double { intrinsicNoise ? stationarySD * (2 / relaxationDays).squareRoot() : 0 }
 
     /// The spread of s around m(ρ) at stationarity (0 without noise).
@@ -59,10 +68,12 @@ public struct LogSizeOU: Sendable, Equatable {
     /// expression time (e then is ρ).
     public func expressionDecay(days: Double) -> Double? { expressionDays.map { exp(-days / $0) } }
 
-    /// The exact transition over `days`: s' = m + (s − m)·decay + sd·ξ.
-    public func transition(days: Double) -> (decay: Double, sd: Double) {
-        let decay = exp(-days / relaxationDays)
-        return (decay, effectiveStationarySD * (-expm1(-2 * days / relaxationDays)).squareRoot())
+    /// The exact transition over `days`: s' = m + (s − m)·decay + sd·ξ
+    /// (of a stable spine when `stable`).
+    public func transition(days: Double, stable: Bool = false) -> (decay: Double, sd: Double) {
+        let tau = relaxationDays(stable: stable)
+        let decay = exp(-days / tau)
+        return (decay, effectiveStationarySD * (-expm1(-2 * days / tau)).squareRoot())
     }
 }
 

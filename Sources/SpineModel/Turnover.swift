@@ -87,7 +87,15 @@ public struct TurnoverRules: Sendable, Equatable {
 
 /// Lifetimes and equilibrium of spines whose log-size is an OU process
 /// killed at b (continuous monitoring, no hazard): the basis of the baseline
-/// spinogenesis rate that keeps density stationary.
+/// spinogenesis rate that keeps density stationary. In standard units
+/// u = (s − m)/sd the OU has scale function S(u) = ∫₀ᵘ e^{t²/2}dt and speed
+/// density τ·e^{−u²/2}; the expected time a spine started at u₀ spends near
+/// y before it leaves (b, a) is the Green's function
+/// G(u₀, y) = τ (S(u₀∧y) − S(u_b))(S(u_a) − S(u₀∨y))/(S(u_a) − S(u_b)) e^{−y²/2}
+/// (a → ∞ without an upper exit), and it leaves through a with probability
+/// (S(u₀) − S(u_b))/(S(u_a) − S(u_b)). With a stable state (`SpineStability`)
+/// a new spine is volatile (τ_s) until it reaches a = ln v_stab, then stable
+/// (τ_st) until it reaches b.
 public struct OUTurnoverTheory: Sendable {
     public let size: LogSizeOU
     public let eliminationLogVolume: Double
@@ -100,15 +108,53 @@ public struct OUTurnoverTheory: Sendable {
         target = size.target(efficacy: efficacy)
     }
 
-    /// Mean time (days) for s to first reach b from s₀ (Siegert's formula):
-    /// T(s₀) = τ_s √(2π) ∫_{u_b}^{u₀} e^{u²/2} Φc(u) du, u = (s − m)/sd.
-    public func meanLifetimeDays(fromLogVolume s0: Double) throws -> Double {
+    private func standard(_ s: Double) -> Double { (s - target) / size.stationarySD }
+
+    /// Mean time (days) for s to first reach b from s₀ in one state
+    /// (Siegert's formula): T(s₀) = τ √(2π) ∫_{u_b}^{u₀} e^{u²/2} Φc(u) du.
+    public func meanTimeToEliminationDays(fromLogVolume s0: Double, stable: Bool) throws -> Double {
         guard s0 > eliminationLogVolume else { return 0 }
         guard size.intrinsicNoise, size.stationarySD > 0 else { return .infinity }
-        let sd = size.stationarySD
-        let ub = (eliminationLogVolume - target) / sd, u0 = (s0 - target) / sd
-        let integral = try Quadrature.integrate(from: ub, to: u0) { u in exp(0.5 * u * u) * CDF.standardNormalUpper(u) }
-        return size.relaxationDays * (2 * Double.pi).squareRoot() * integral.value
+        let integral = try Quadrature.integrate(from: standard(eliminationLogVolume), to: standard(s0)) { u in
+            exp(0.5 * u * u) * CDF.standardNormalUpper(u)
+        }
+        return size.relaxationDays(stable: stable) * (2 * Double.pi).squareRoot() * integral.value
+    }
+
+    /// Probability that a volatile spine at s₀ reaches a = ln v_stab before b
+    /// (1 at or above a; 0 without a stable state).
+    public func stabilisationProbability(fromLogVolume s0: Double) -> Double {
+        guard let a = size.stability?.stabilisationLogVolume else { return 0 }
+        if s0 >= a { return 1 }
+        if s0 <= eliminationLogVolume { return 0 }
+        let sb = ouScale(standard(eliminationLogVolume))
+        return (ouScale(standard(s0)) - sb) / (ouScale(standard(a)) - sb)
+    }
+
+    /// Mean time (days) a volatile spine at s₀ < a spends volatile before it
+    /// reaches a or b: ∫ G(u₀, y) dy over (u_b, u_a).
+    public func meanVolatileDays(fromLogVolume s0: Double) throws -> Double {
+        guard let a = size.stability?.stabilisationLogVolume else {
+            return try meanTimeToEliminationDays(fromLogVolume: s0, stable: false)
+        }
+        guard s0 > eliminationLogVolume, s0 < a else { return 0 }
+        let ub = standard(eliminationLogVolume), ua = standard(a), u0 = standard(s0)
+        let sb = ouScale(ub), sa = ouScale(ua), s0u = ouScale(u0)
+        let below = try Quadrature.integrate(from: ub, to: u0) { y in (ouScale(y) - sb) * exp(-0.5 * y * y) }.value * (sa - s0u)
+        let above = try Quadrature.integrate(from: u0, to: ua) { y in (sa - ouScale(y)) * exp(-0.5 * y * y) }.value * (s0u - sb)
+        return size.relaxationDays * (below + above) / (sa - sb)
+    }
+
+    /// Mean lifetime (days) of a new spine born at s₀: its volatile time
+    /// plus, if it stabilises, the stable spine's time from a to b.
+    public func meanLifetimeDays(fromLogVolume s0: Double) throws -> Double {
+        guard let a = size.stability?.stabilisationLogVolume else {
+            return try meanTimeToEliminationDays(fromLogVolume: s0, stable: false)
+        }
+        if s0 >= a { return try meanTimeToEliminationDays(fromLogVolume: s0, stable: true) }
+        let stabilised = stabilisationProbability(fromLogVolume: s0)
+        let stableDays = stabilised > 0 ? try meanTimeToEliminationDays(fromLogVolume: a, stable: true) : 0
+        return try meanVolatileDays(fromLogVolume: s0) + stabilised * stableDays
     }
 
     /// The baseline spinogenesis rate (per µm per day) that keeps `density`
@@ -119,20 +165,33 @@ public struct OUTurnoverTheory: Sendable {
         return lifetime.isFinite && lifetime > 0 ? density / lifetime : 0
     }
 
-    /// Acceptance weight of a log-size y (above b) under the equilibrium of
-    /// births at s_new and killing at b, relative to the OU stationary
-    /// Gaussian: the Green's function is ∝ (S(min(y, s_new)) − S(b))·e^{−φ(y)}
-    /// with scale function S, so the weight is 1 above s_new and
-    /// ∫_{u_b}^{u_y} e^{u²/2}du / ∫_{u_b}^{u_new} e^{u²/2}du below it.
-    public func equilibriumWeight(logVolume y: Double, newSpineLogVolume sNew: Double) throws -> Double {
-        if y >= sNew { return 1 }
-        if y <= eliminationLogVolume { return 0 }
-        let sd = size.stationarySD
-        let ub = (eliminationLogVolume - target) / sd
-        let scale: (Double) throws -> Double = { upper in
-            try Quadrature.integrate(from: ub, to: upper) { u in exp(0.5 * u * u) }.value
+    /// The equilibrium of births at s_new and elimination at b, as an
+    /// acceptance weight (at most 1) of a log size y drawn from the OU
+    /// stationary Gaussian, and the fraction of the spines at y that are
+    /// stable. The density at y is the births' Green's function: volatile
+    /// G_v(u_new, y), plus stabilised spines entering at a, P·G_st(u_a, y);
+    /// divided by the Gaussian, each is a product of scale-function
+    /// differences (one state: S(y ∧ s_new) − S(b), weight 1 above s_new).
+    public func equilibrium(logVolume y: Double, newSpineLogVolume sNew: Double) -> (weight: Double, stableFraction: Double) {
+        guard y > eliminationLogVolume else { return (0, 0) }
+        let sb = ouScale(standard(eliminationLogVolume))
+        let scale = { (s: Double) in ouScale(self.standard(s)) - sb }
+        guard let stability = size.stability, sNew < stability.stabilisationLogVolume else {
+            return (y >= sNew ? 1 : scale(y) / scale(sNew), size.stability == nil ? 0 : 1)
         }
-        return try scale((y - target) / sd) / scale((sNew - target) / sd)
+        let a = stability.stabilisationLogVolume
+        let tauV = size.relaxationDays, tauSt = stability.stableRelaxationDays
+        let p = scale(sNew) / scale(a)
+        /// τ_v h_v(y) and P τ_st h_st(y), h = the scale-function factors of the Green's functions.
+        func parts(_ y: Double) -> (volatile: Double, stable: Double) {
+            let volatile = y >= a ? 0 : tauV * scale(min(y, sNew)) * (scale(a) - scale(max(y, sNew))) / scale(a)
+            return (volatile, p * tauSt * scale(min(y, a)))
+        }
+        // Each part is monotone between b, s_new and a and constant above a: the maximum is at s_new or a.
+        let peak = [sNew, a].map { let w = parts($0); return w.volatile + w.stable }.max()!
+        let w = parts(y)
+        let total = w.volatile + w.stable
+        return (total / peak, total > 0 ? w.stable / total : 0)
     }
 }
 

@@ -32,6 +32,8 @@ public struct InitialPopulation: Sendable {
 /// activity-guided spinogenesis are read only by the kinds with activity.
 public struct ModelSettings: Sendable {
     public var plasticity: PlasticityConfig
+    /// `size_dynamics.preset` (docs/MODEL.md §3).
+    public var sizePreset: String
     public var sizeForm: PopulationModel.SizeForm
     public var size: LogSizeOU
     public var kesten: KestenProcess
@@ -84,10 +86,11 @@ public struct ModelSettings: Sendable {
     /// (`readInitialPopulation`).
     static func read(_ root: ConfigMapping, withActivity: Bool) throws -> ModelSettings {
         let plasticity = try PlasticityConfig.read(root.mapping("plasticity"))
-        let (form, size, kesten) = try readSizeDynamics(root.mapping("size_dynamics"))
+        let (form, size, kesten, sizePreset) = try readSizeDynamics(root.mapping("size_dynamics"))
         let weight = try readWeight(root.mapping("functional_weight"))
         let (rules, rateSetting) = try readTurnover(root.mapping("turnover"), form: form)
-        var settings = ModelSettings(plasticity: plasticity, sizeForm: form, size: size, kesten: kesten, weight: weight, turnover: rules,
+        var settings = ModelSettings(plasticity: plasticity, sizePreset: sizePreset, sizeForm: form, size: size, kesten: kesten,
+                                     weight: weight, turnover: rules,
                                      spinogenesisRateSetting: rateSetting, stationaryDensityPerUm: 0, activity: nil)
         if withActivity {
             settings.activity = ActivitySettings(diffusion: try DiffusionParameters.read(root.mapping("diffusion")),
@@ -128,11 +131,19 @@ public struct ModelSettings: Sendable {
         return (count, length)
     }
 
-    static func readSizeDynamics(_ section: ConfigMapping?) throws -> (PopulationModel.SizeForm, LogSizeOU, KestenProcess) {
-        var size = LogSizeOU()
+    /// The names of `size_dynamics.preset`: the structural presets and
+    /// `none` (the bare OU of docs/MODEL.md §3: τ_s 7 days, one state, no τ_e).
+    static let sizePresets = StructuralPreset.allCases.map(\.rawValue) + ["none"]
+
+    /// `size_dynamics` (docs/MODEL.md §3): a preset (default `adult-cortex`)
+    /// whose every parameter the other keys override.
+    static func readSizeDynamics(_ section: ConfigMapping?) throws -> (PopulationModel.SizeForm, LogSizeOU, KestenProcess, String) {
+        var size = StructuralPreset.adultCortex.size
         var kesten = KestenProcess()
         var form = PopulationModel.SizeForm.ou
-        guard let section else { return (form, size, kesten) }
+        guard let section else { return (form, size, kesten, StructuralPreset.adultCortex.rawValue) }
+        let preset = try section.choice("preset", from: sizePresets, default: StructuralPreset.adultCortex.rawValue)
+        size = StructuralPreset(rawValue: preset)?.size ?? LogSizeOU()
         form = PopulationModel.SizeForm(rawValue: try section.choice("form", from: PopulationModel.SizeForm.allCases.map(\.rawValue), default: "ou"))!
         size.intrinsicNoise = try section.bool("intrinsic_noise", default: true)
         size.baselineLogVolume = try section.double("baseline_log_volume", in: -10...3, default: size.baselineLogVolume, unit: "(ln µm³)")
@@ -142,6 +153,22 @@ public struct ModelSettings: Sendable {
         if section.contains("expression_hours") {
             size.expressionDays = try section.positiveDouble("expression_hours", upTo: 24 * 3650, default: 1, unit: "hours") / 24
         } else { _ = section.value("expression_hours") }
+        let stableKeys = ["stable_relaxation_days", "stabilisation_volume_um3"]
+        if stableKeys.contains(where: section.contains) {
+            guard form == .ou else {
+                let key = stableKeys.first(where: section.contains)!
+                throw section.error(key, section.value(key), "the stable state belongs to the OU form; allowed: form 'ou'")
+            }
+            // Without a stable state in the preset, both keys are required.
+            let tau = try section.positiveDouble("stable_relaxation_days", upTo: 36_500, default: size.stability?.stableRelaxationDays,
+                                                 unit: "days")
+            let volume = try section.positiveDouble("stabilisation_volume_um3", upTo: 100, default: size.stability?.stabilisationVolume,
+                                                    unit: "µm³")
+            size.stability = SpineStability(stableRelaxationDays: tau, stabilisationVolume: volume)
+        } else {
+            stableKeys.forEach { _ = section.value($0) }
+        }
+        if form != .ou { size.stability = nil }
         if let k = try section.mapping("kesten") {
             kesten.muEpsilon = try k.double("mu_epsilon_per_s", in: -100...(-1e-12), default: kesten.muEpsilon, unit: "1/s")
             kesten.muEta = try k.positiveDouble("mu_eta_um3_per_s", upTo: 100, default: kesten.muEta, unit: "µm³/s")
@@ -155,7 +182,7 @@ public struct ModelSettings: Sendable {
             try k.finish()
         }
         try section.finish()
-        return (form, size, kesten)
+        return (form, size, kesten, preset)
     }
 
     static func readWeight(_ section: ConfigMapping?) throws -> FunctionalWeight {
@@ -315,10 +342,12 @@ extension ModelSettings {
         var pairs: [(String, ConfigTree)] = [
             ("plasticity", .map([("preset", .text(plasticity.preset))] + ModelSettings.parameterPairs(plasticity.parameters))),
             ("size_dynamics", .map([
-                ("form", .text(sizeForm.rawValue)), ("intrinsic_noise", .flag(size.intrinsicNoise)),
+                ("preset", .text(sizePreset)), ("form", .text(sizeForm.rawValue)), ("intrinsic_noise", .flag(size.intrinsicNoise)),
                 ("baseline_log_volume", .number(size.baselineLogVolume)), ("potentiation_log_shift", .number(size.potentiationLogShift)),
                 ("relaxation_days", .number(size.relaxationDays)), ("stationary_sd", .number(size.stationarySD)),
-            ] + (size.expressionDays.map { [("expression_hours", ConfigTree.number($0 * 24))] as [(String, ConfigTree)] } ?? []) + [
+            ] + (size.expressionDays.map { [("expression_hours", ConfigTree.number($0 * 24))] as [(String, ConfigTree)] } ?? [])
+              + (size.stability.map { [("stable_relaxation_days", ConfigTree.number($0.stableRelaxationDays)),
+                                       ("stabilisation_volume_um3", ConfigTree.number($0.stabilisationVolume))] } ?? []) + [
                 ("kesten", ["mu_epsilon_per_s": .number(kesten.muEpsilon), "mu_eta_um3_per_s": .number(kesten.muEta),
                             "sigma_epsilon_sq_per_s": .number(kesten.sigmaEpsilonSquared),
                             "sigma_eta_sq_um6_per_s": .number(kesten.sigmaEtaSquared), "substep_s": .number(kesten.substepSeconds)]),

@@ -141,8 +141,11 @@ public struct HomeCageKernel: Sendable {
             table.efficacy[i] = rho
             table.weight[i] = weight.relaxed(table.weight[i], efficacy: rho, remaining: weightRemaining)
             let s0 = table.logVolume[i]
-            var (s1, e1, cause) = stepper.step(from: s0, efficacy: rho, expressed: table.expressedEfficacy[i], random: random)
+            let wasStable = table.flags[i] & SpineFlag.stable != 0
+            var (s1, e1, cause, isStable) = stepper.step(from: s0, efficacy: rho, expressed: table.expressedEfficacy[i],
+                                                         isStable: wasStable, random: random)
             table.expressedEfficacy[i] = e1
+            if isStable && !wasStable { table.flags[i] |= SpineFlag.stable }
             if cause == nil && hazardOn && random.uniform() >= turnover.hazardSurvival(from: s0, to: s1, days: dt) {
                 cause = .hazard
             }
@@ -188,9 +191,10 @@ public struct HomeCageKernel: Sendable {
             nextSerial += 1
             report.events.append(TurnoverEvent(isBirth: true, day: bornAt, serial: serial, positionUm: x,
                                                cause: birthCause, logVolume: newLogVolume))
-            let flags: UInt8 = newSpines.startsOnProbation(activityGuided: !isBaseline) ? SpineFlag.probation : 0
+            var flags: UInt8 = newSpines.startsOnProbation(activityGuided: !isBaseline) ? SpineFlag.probation : 0
             let ensembles = newSpines.drawEnsembles(random: random)
-            var (s1, _, cause) = sizeStepper(days: t1 - bornAt).step(from: newLogVolume, efficacy: 0, expressed: 0, random: random)
+            var (s1, _, cause, isStable) = sizeStepper(days: t1 - bornAt).step(from: newLogVolume, efficacy: 0, expressed: 0, random: random)
+            if isStable { flags |= SpineFlag.stable }
             if cause == nil && hazardOn && random.uniform() >= turnover.hazardSurvival(from: newLogVolume, to: s1, days: t1 - bornAt) {
                 cause = .hazard
             }

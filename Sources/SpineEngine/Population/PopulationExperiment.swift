@@ -94,6 +94,7 @@ struct PopulationSummary: Encodable {
         }
         if samples > 0 { try c.encode(relative / Double(samples), forKey: .relativeChange) }
 
+        try encodeTurnoverTargets(to: encoder)
         var survival = c.nestedContainer(keyedBy: SummaryKey.self, forKey: .survival)
         for cohort in records.survival {
             var entry = survival.nestedContainer(keyedBy: SummaryKey.self, forKey: SummaryKey(cohort.name))
@@ -103,5 +104,41 @@ struct PopulationSummary: Encodable {
                 try entry.encode(fraction, forKey: name, orNullBecause: "the cohort was empty when it started")
             }
         }
+    }
+
+    /// The adult-cortex targets' quantities (docs/MODEL.md §7 T1–T4):
+    /// formed and eliminated fractions per 14 and 4 days (means over the
+    /// run), the day-0 cohort's survival at fixed days, and the mean spine
+    /// lifetime of that cohort, ∫S(t)dt by the trapezoid rule over the run;
+    /// when spines of the cohort are still alive at the end, the tail is
+    /// S(T)/k with k the decay rate of an exponential fitted (GSL linear fit
+    /// of ln S) to the last half of the curve.
+    func encodeTurnoverTargets(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: SummaryKey.self)
+        for window in TurnoverWindow.all(records.daily) {
+            let means = window.means
+            let reason = "the run is shorter than \(window.windowDays) days"
+            try c.encode(means?.formed ?? .nan, forKey: "formed_fraction_per_\(window.windowDays)_days", orNullBecause: reason)
+            try c.encode(means?.eliminated ?? .nan, forKey: "eliminated_fraction_per_\(window.windowDays)_days", orNullBecause: reason)
+        }
+        guard let cohort = records.survival.first(where: { $0.startDay == 0 && $0.name == "day0" }), cohort.initialCount > 0 else { return }
+        let curve = cohort.fractions
+        for day in [7, 14, 30, 60, 90, 180, 365, 540] where day < curve.count {
+            try c.encode(curve[day], forKey: SummaryKey("cohort_survival_\(day)_days"))
+        }
+        var lifetime = zip(curve, curve.dropFirst()).reduce(0) { $0 + 0.5 * ($1.0 + $1.1) }
+        var extrapolated = false
+        if let last = curve.last, last > 0 {
+            let tail = Array(curve.indices.suffix(max(2, curve.count / 2))).filter { curve[$0] > 0 }
+            if let fit = Statistics.linearFit(tail.map(Double.init), tail.map { log(curve[$0]) }), fit.slope < 0 {
+                lifetime += last / -fit.slope
+                extrapolated = true
+            } else {
+                lifetime = .nan
+            }
+        }
+        try c.encode(lifetime, forKey: "mean_spine_lifetime_days",
+                     orNullBecause: "the day-0 cohort does not decay over the run's last half: its lifetime cannot be extrapolated")
+        try c.encode(extrapolated, forKey: SummaryKey("mean_spine_lifetime_extrapolated"))
     }
 }

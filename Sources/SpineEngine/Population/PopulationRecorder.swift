@@ -29,6 +29,8 @@ struct PopulationRecords: Codable {
     }
     struct DailyRow: Codable {
         var day: Int; var spines: Int; var gained: Int; var lost: Int; var births: Int; var deaths: Int; var previousSpines: Int
+        /// Spines alive today that were born within the last `TurnoverWindow.days[k]` days.
+        var bornWithin: [Int] = []
     }
 
     var sizeDistribution: [SizeDistributionRow] = []
@@ -120,7 +122,7 @@ final class PopulationRecorder: TimelineRecorder {
     /// scheduled size distributions, the day's gains and losses.
     func recordDay(_ day: Int, dendrites: [Dendrite]) {
         let counts = try! parallelMap(count: dendrites.count, threads: threads) { index in   // cannot throw
-            CohortCount(dendrites[index].table)
+            CohortCount(dendrites[index].table, day: day)
         }
         var text = ""
         var spines = 0
@@ -132,7 +134,8 @@ final class PopulationRecorder: TimelineRecorder {
 
         if day > 0 || !records.daily.isEmpty {
             records.daily.append(.init(day: day, spines: spines, gained: records.gained, lost: records.lost,
-                                       births: records.births, deaths: records.deaths, previousSpines: records.previousSpines))
+                                       births: records.births, deaths: records.deaths, previousSpines: records.previousSpines,
+                                       bornWithin: TurnoverWindow.days.indices.map { k in counts.reduce(0) { $0 + $1.bornWithin[k] } }))
         }
         if spines == 0 && records.previousSpines > 0 {
             FileHandle.standardError.write(Data("warning: no spine is left on day \(day); the measures of an empty population are left empty (summary.json: null with the reason)\n".utf8))
@@ -180,7 +183,7 @@ final class PopulationRecorder: TimelineRecorder {
                 let s = table.logVolume[i]
                 table.cohorts[i] |= all | (s < lowerQuartile ? smallest : 0) | (s >= upperQuartile ? largest : 0)
             }
-            return CohortCount(table)
+            return CohortCount(table, day: day)
         }
         let names = ["day\(day)", "day\(day)-smallest-quartile", "day\(day)-largest-quartile"]
         for k in 0..<3 {
@@ -251,11 +254,16 @@ final class PopulationRecorder: TimelineRecorder {
         }
         try directory.write("survival.csv", table: survival)
 
-        var daily = CSVTable(header: ["day", "spines", "gained", "lost", "gained_fraction", "lost_fraction", "births", "deaths"])
-        for row in records.daily {
+        let windows = TurnoverWindow.all(records.daily)
+        var daily = CSVTable(header: ["day", "spines", "gained", "lost", "gained_fraction", "lost_fraction", "births", "deaths"]
+                             + TurnoverWindow.days.flatMap { ["formed_fraction_\($0)_days", "eliminated_fraction_\($0)_days"] })
+        for (index, row) in records.daily.enumerated() {
             let base = Double(max(row.previousSpines, 1))
             daily.append([.integer(row.day), .integer(row.spines), .integer(row.gained), .integer(row.lost),
-                          .real(Double(row.gained) / base), .real(Double(row.lost) / base), .integer(row.births), .integer(row.deaths)])
+                          .real(Double(row.gained) / base), .real(Double(row.lost) / base), .integer(row.births), .integer(row.deaths)]
+                         + windows.flatMap { window in
+                             window.byRow[index].map { [CSVTable.Cell.real($0.formed), .real($0.eliminated)] } ?? [.text(""), .text("")]
+                         })
         }
         try directory.write("turnover_daily.csv", table: daily)
 
@@ -266,18 +274,60 @@ final class PopulationRecorder: TimelineRecorder {
     }
 }
 
-/// One dendrite's spines, and how many of them belong to each survival
-/// cohort (indexed by the cohort's bit).
+/// One dendrite's spines on `day`: how many belong to each survival cohort
+/// (indexed by the cohort's bit) and how many were born within each
+/// turnover window.
 private struct CohortCount: Sendable {
     var spines = 0
     var members = SIMD8<Int>()
+    var bornWithin = [Int](repeating: 0, count: TurnoverWindow.days.count)
 
-    init(_ table: SpineTable) {
+    init(_ table: SpineTable, day: Int) {
         spines = table.count
         for i in 0..<table.count {
+            for (k, window) in TurnoverWindow.days.enumerated() where table.birthDay[i] > Double(day - window) { bornWithin[k] += 1 }
             let bits = table.cohorts[i]
             guard bits != 0 else { continue }
             for bit in 0..<8 where bits & (1 << bit) != 0 { members[bit] += 1 }
         }
+    }
+}
+
+/// Turnover as imaging at an interval of W days sees it (docs/MODEL.md §6;
+/// Zuo et al. 2005 imaged every 2 weeks): of the spines alive on day d − W,
+/// the fraction *eliminated* by day d, and the spines alive on day d that
+/// were not alive on day d − W (born after it), as a fraction of those
+/// alive on day d − W (*formed*). Both follow from each day's count and the
+/// birth days of the spines alive: eliminated = 1 − (alive on d, born by
+/// d − W)/(alive on d − W).
+struct TurnoverWindow {
+    /// The imaging intervals W (days).
+    static let days = [4, 14]
+
+    let windowDays: Int
+    /// Per daily row: the window ending that day (nil before day W or when day d − W has no count).
+    let byRow: [(formed: Double, eliminated: Double)?]
+
+    /// The windows of every interval over the daily rows.
+    static func all(_ rows: [PopulationRecords.DailyRow]) -> [TurnoverWindow] {
+        var aliveOn: [Int: Int] = [:]
+        for row in rows {
+            aliveOn[row.day] = row.spines
+            aliveOn[row.day - 1] = aliveOn[row.day - 1] ?? row.previousSpines
+        }
+        return days.enumerated().map { k, w in
+            TurnoverWindow(windowDays: w, byRow: rows.map { row in
+                guard row.bornWithin.count == days.count, let before = aliveOn[row.day - w], before > 0 else { return nil }
+                let formed = Double(row.bornWithin[k]) / Double(before)
+                return (formed, 1 - Double(row.spines - row.bornWithin[k]) / Double(before))
+            })
+        }
+    }
+
+    /// Means over every window of the run (nil when the run is shorter than W).
+    var means: (formed: Double, eliminated: Double)? {
+        let values = byRow.compactMap { $0 }
+        guard !values.isEmpty else { return nil }
+        return (Statistics.mean(values.map(\.formed)), Statistics.mean(values.map(\.eliminated)))
     }
 }

@@ -22,6 +22,8 @@ public enum SpineOrigin: UInt8, Sendable, CaseIterable {
 public enum SpineFlag {
     /// New spine still on probation (not yet stabilised, docs/MODEL.md §4).
     public static let probation: UInt8 = 1 << 0
+    /// Stable spine (docs/MODEL.md §3, `SpineStability`); volatile without it.
+    public static let stable: UInt8 = 1 << 1
 }
 
 /// The spines of one dendrite, as structure-of-arrays in contiguous buffers.

@@ -23,9 +23,9 @@ enum InitialState {
                 for _ in 0..<count {
                     let x = random.uniform() * dendrite.lengthUm
                     let rho: Double = random.uniform() < population.fractionPotentiated ? 1 : 0
-                    let s = try sampler.draw(efficacy: rho, random: random)
+                    let (s, stable) = try sampler.draw(efficacy: rho, random: random)
                     dendrite.table.append(position: x, logVolume: s, efficacy: rho, weight: model.weight.target(efficacy: rho),
-                                          birthDay: 0, serial: dendrite.takeSerial(), origin: .initial)
+                                          birthDay: 0, serial: dendrite.takeSerial(), origin: .initial, flags: stable ? SpineFlag.stable : 0)
                     dendrite.table.previousDayLogVolume[dendrite.table.count - 1] = s   // alive at day 0
                 }
             }
@@ -60,9 +60,13 @@ struct InitialSizeSampler: Sendable {
         kesten = try KestenStationarySamplers.of(model)
     }
 
-    func draw(efficacy rho: Double, random: RandomHandle) throws -> Double {
+    /// A log-volume and whether the spine is stable (docs/MODEL.md §3):
+    /// with `equilibrium` sizes the state is drawn with the size; otherwise
+    /// day-0 spines are established, stable when the model has a stable state.
+    func draw(efficacy rho: Double, random: RandomHandle) throws -> (logVolume: Double, stable: Bool) {
         let b = model.turnover.eliminationLogVolume
         let size = model.size
+        let established = model.sizeForm == .ou && size.stability != nil
         /// A Gaussian draw of ln v above b.
         func gaussianAbove(mean: Double, sd: Double) -> Double {
             if sd == 0 { return mean }
@@ -76,25 +80,27 @@ struct InitialSizeSampler: Sendable {
             if let kesten {
                 while true {
                     let v = kesten.sampler(efficacy: rho).quantile(random.uniformPositive())
-                    if v > model.turnover.minimumVolume { return log(v) }
+                    if v > model.turnover.minimumVolume { return (log(v), false) }
                 }
             }
-            return gaussianAbove(mean: size.target(efficacy: rho), sd: size.effectiveStationarySD)
+            return (gaussianAbove(mean: size.target(efficacy: rho), sd: size.effectiveStationarySD), established)
         case .equilibrium:
-            if rho != 0 { return gaussianAbove(mean: size.target(efficacy: rho), sd: size.effectiveStationarySD) }
+            if rho != 0 { return (gaussianAbove(mean: size.target(efficacy: rho), sd: size.effectiveStationarySD), established) }
             let theory = OUTurnoverTheory(size: size, rules: model.turnover)
             let newLogVolume = log(model.turnover.newSpineVolume)
             while true {
                 let s = gaussianAbove(mean: size.target(efficacy: 0), sd: size.effectiveStationarySD)
-                if s >= newLogVolume { return s }
-                if random.uniform() < (try theory.equilibriumWeight(logVolume: s, newSpineLogVolume: newLogVolume)) { return s }
+                let (weight, stableFraction) = theory.equilibrium(logVolume: s, newSpineLogVolume: newLogVolume)
+                if weight >= 1 || random.uniform() < weight {
+                    return (s, stableFraction >= 1 || (stableFraction > 0 && random.uniform() < stableFraction))
+                }
             }
         case let .lognormal(mu, sigma):
-            return gaussianAbove(mean: mu, sd: sigma)
+            return (gaussianAbove(mean: mu, sd: sigma), established)
         case let .uniform(low, high):
-            return log(low + random.uniform() * (high - low))
+            return (log(low + random.uniform() * (high - low)), established)
         case let .fixed(v):
-            return log(v)
+            return (log(v), established)
         }
     }
 }

@@ -204,7 +204,7 @@ struct RobustnessTests {
             dendrites: {count: 2, length_um: 20}
             duration_days: 30
             initial_population: {density_per_um: 1, sizes: {fixed_um3: 0.021}}
-            size_dynamics: {relaxation_days: 1, baseline_log_volume: -6}
+            size_dynamics: {preset: none, relaxation_days: 1, baseline_log_volume: -6}
             """, "empty.yaml", in: folder)
         let out = folder.appendingPathComponent("out")
         let result = try spinesim(["run", file.path, "--out", out.path, "--quiet"])

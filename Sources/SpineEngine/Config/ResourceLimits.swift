@@ -40,7 +40,7 @@ public enum ResourceLimits {
         let nodes = (lengthUm + 2 * TaskField.windowPerLength * l) / (TaskField.spacingPerLength * l)
         if nodes > maximumNodesPerTaskField {
             throw root.error("activity_guided.task_correlation_length_um", root.peek(path: "activity_guided.task_correlation_length_um"),
-                             "value \(ConfigMapping.format(l)) µm on dendrites of \(ConfigMapping.format(lengthUm)) µm makes \(ConfigMapping.format(nodes.rounded(.up))) nodes per task field (spacing ℓ/8); allowed: 0 (independent placement) or at least \(ConfigMapping.format(8 * lengthUm / (maximumNodesPerTaskField - 80))) µm")
+                             "value \(ConfigMapping.format(l)) µm on dendrites of \(ConfigMapping.format(lengthUm)) µm makes \(ConfigMapping.format(nodes.rounded(.up))) nodes per task field (spacing ℓ/8); allowed: 0 (independent placement) or at least \(ConfigMapping.format((8 * lengthUm / (maximumNodesPerTaskField - 80) * 1000).rounded(.up) / 1000)) µm")
         }
     }
 

@@ -287,8 +287,8 @@ struct ScheduleReader {
                 if name == "size_dynamics", case let .mapping(mapping) = override, mapping["intrinsic_noise"] != nil {
                     throw section.error(name, override, "a phase sets its noise with its own key 'intrinsic_noise'; allowed: the other size_dynamics keys")
                 }
-                if name == "activity_guided", case let .mapping(mapping) = override, mapping["task_correlation_length_um"] != nil {
-                    throw section.error(name, override, "task_correlation_length_um places the task inputs, which are wired once for the whole run (docs/MODEL.md §4); allowed: the other activity_guided keys")
+                if name == "activity_guided", case let .mapping(mapping) = override, let length = mapping["task_correlation_length_um"] {
+                    throw section.error("activity_guided.task_correlation_length_um", length, "value \(ConfigMapping.describe(length)) is not allowed in a phase: it places the task inputs, which are wired once for the whole run (docs/MODEL.md §4); allowed: the global activity_guided section, or the other activity_guided keys here")
                 }
                 try checkNotSetOnCommandLine(override, path: name, phase: section)
                 node = ScheduleReader.merged(node, override)

@@ -62,6 +62,8 @@ public enum CDF {
     @inlinable public static func standardNormalUpper(_ x: Double) -> Double { gsl_cdf_ugaussian_Q(x) }
     /// Φ⁻¹(p).
     @inlinable public static func standardNormalQuantile(_ p: Double) -> Double { gsl_cdf_ugaussian_Pinv(p) }
+    /// Q⁻¹(q) = Φ⁻¹(1 − q), accurate for small q (+∞ at q = 0, −∞ at q = 1).
+    @inlinable public static func standardNormalUpperQuantile(_ q: Double) -> Double { gsl_cdf_ugaussian_Qinv(q) }
     /// Upper tail of the chi-squared distribution with `dof` degrees of freedom.
     @inlinable public static func chiSquaredUpper(_ x: Double, degreesOfFreedom dof: Double) -> Double { gsl_cdf_chisq_Q(x, dof) }
 }

@@ -75,9 +75,9 @@ struct LearningTests {
 
     /// Births per eligible spine and day: Poisson with mean 2λg₁ (kernel
     /// mass beyond the ends lost); offsets Laplace with mean |offset| λ. 4 SE.
-    @Test("activity-guided births follow the kernel around eligible spines")
+    @Test("activity-guided births of the linear rule follow the kernel around eligible spines")
     func guidedBirths() {
-        let rule = ActivityGuidedSpinogenesis(g1PerUmPerDay: 0.1, lengthUm: 5)
+        let rule = ActivityGuidedSpinogenesis(g1PerUmPerDay: 0.1, lengthUm: 5, rule: .linear)
         let sources = Array(repeating: 500.0, count: 4000)
         let positions = RandomStream(seed: 8).withHandle { rule.births(around: sources, lengthUm: 1000, days: 1, random: $0) }
         let expected = 2 * 5 * 0.1 * 4000.0
@@ -101,5 +101,37 @@ struct LearningTests {
         for day in 0..<6 { causes += try kernel.advance(dendrite, from: Double(day), days: 1, wholeDay: true).events.map(\.cause) }
         #expect(causes == [.transient])
         #expect(dendrite.table.count == 1 && dendrite.table.serial[0] == 1 && dendrite.table.flags[0] & SpineFlag.probation == 0)
+    }
+
+    /// A dendrite whose ensemble 0 is wired by a field (ℓ = 4 µm, f = 0.3)
+    /// and ensemble 1 independently: every spine the kernel gives birth to
+    /// (baseline and activity-guided, inside the cooperative set of three
+    /// eligible spines) carries ensemble 0 exactly where the field is above
+    /// its threshold, so new spines inside a task cluster are task-related
+    /// and those outside are not.
+    @Test("new spines take their axon from the task field at their position")
+    func newSpinesFollowTheField() throws {
+        var model = populationModel(size: LogSizeOU(baselineLogVolume: log(0.1), intrinsicNoise: false),
+                                    turnover: TurnoverRules(minimumVolume: 1e-6, spinogenesisRate: 2))
+        model.newSpines = NewSpineRules(taskFraction: 0.3, probationDays: 4, ensembles: 2)
+        let kernel = try HomeCageKernel(model: model, fluctuationBins: noFluctuationBins)
+        let dendrite = Dendrite(index: 0, lengthUm: 200, expectedSpines: 500, random: RandomStream(seed: 4))
+        let field = RandomStream(seed: 17).withHandle { TaskWiring(correlationLengthUm: 4, taskFraction: 0.3).field(lengthUm: 200, random: $0) }
+        dendrite.taskFields = [field, nil]
+        // A task cluster: the eligible spines sit where the field is highest.
+        let peak = stride(from: 10.0, through: 190, by: 0.25).max { field.value(atUm: $0) < field.value(atUm: $1) }!
+        let guided = HomeCageKernel.GuidedBirths(rule: ActivityGuidedSpinogenesis(g1PerUmPerDay: 50), sources: [peak - 0.5, peak, peak + 0.5])
+        let report = try kernel.advance(dendrite, from: 0, days: 1, wholeDay: true, guided: guided)
+        let births = report.events.filter(\.isBirth)
+        #expect(births.count > 200 && births.contains { $0.cause == .activityGuidedSpinogenesis })
+        let n = dendrite.table.count
+        #expect(n > 200)
+        for i in 0..<n {
+            #expect((dendrite.table.ensembles[i] & 1 != 0) == field.isTaskRelated(atUm: dendrite.table.position[i]))
+        }
+        let inCluster = (0..<n).filter { abs(dendrite.table.position[$0] - peak) < 0.25 && dendrite.table.origin[$0] == SpineOrigin.activityGuided.rawValue }
+        #expect(!inCluster.isEmpty && inCluster.allSatisfy { dendrite.table.ensembles[$0] & 1 != 0 })
+        let independent = Double((0..<n).filter { dendrite.table.ensembles[$0] & 2 != 0 }.count) / Double(n)
+        #expect(abs(independent - 0.3) < 4 * (0.21 / Double(n)).squareRoot())
     }
 }

@@ -313,6 +313,11 @@ public struct ModelSettings: Sendable {
         g.coactivityWindowMs = try section.positiveDouble("coactivity_window_ms", upTo: 10_000, default: g.coactivityWindowMs, unit: "ms")
         g.coactivityThreshold = try section.double("coactivity_threshold", in: 0...1, default: g.coactivityThreshold)
         g.coactivityDistanceUm = try section.positiveDouble("coactivity_distance_um", upTo: 10_000, default: g.coactivityDistanceUm, unit: "µm")
+        g.rule = ActivityGuidedSpinogenesis.Rule(rawValue: try section.choice("rule", from: ActivityGuidedSpinogenesis.Rule.allCases.map(\.rawValue),
+                                                                              default: g.rule.rawValue))!
+        g.cooperativeCount = try section.int("cooperative_count", in: 1...10_000, default: g.cooperativeCount)
+        g.cooperativeRadiusUm = try section.positiveDouble("cooperative_radius_um", upTo: 10_000, default: g.cooperativeRadiusUm, unit: "µm")
+        g.taskCorrelationLengthUm = try section.double("task_correlation_length_um", in: 0...1000, default: g.taskCorrelationLengthUm, unit: "µm")
         try section.finish()
         return g
     }
@@ -379,7 +384,10 @@ extension ModelSettings {
                 ("activity_guided", ["g1_per_um_per_day": .number(g.g1PerUmPerDay), "length_um": .number(g.lengthUm),
                                      "enlargement_threshold": .number(g.enlargementThreshold), "task_fraction": .number(g.taskFraction),
                                      "probation_days": .number(g.probationDays), "coactivity_window_ms": .number(g.coactivityWindowMs),
-                                     "coactivity_threshold": .number(g.coactivityThreshold), "coactivity_distance_um": .number(g.coactivityDistanceUm)]),
+                                     "coactivity_threshold": .number(g.coactivityThreshold), "coactivity_distance_um": .number(g.coactivityDistanceUm),
+                                     "rule": .text(g.rule.rawValue), "cooperative_count": .number(Double(g.cooperativeCount)),
+                                     "cooperative_radius_um": .number(g.cooperativeRadiusUm),
+                                     "task_correlation_length_um": .number(g.taskCorrelationLengthUm)]),
             ]
         }
         return pairs

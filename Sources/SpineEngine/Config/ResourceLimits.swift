@@ -29,6 +29,21 @@ public enum ResourceLimits {
         }
     }
 
+    /// Grid nodes of one task ensemble's random field on one dendrite.
+    static let maximumNodesPerTaskField = 1e6
+
+    /// Checks the grid of the clustered task wiring's fields (docs/MODEL.md §4)
+    /// on dendrites of `lengthUm`.
+    static func checkTaskWiring(_ guided: ActivityGuidedSpinogenesis, lengthUm: Double, in root: ConfigMapping) throws {
+        let l = guided.taskCorrelationLengthUm
+        guard l > 0 else { return }
+        let nodes = (lengthUm + 2 * TaskField.windowPerLength * l) / (TaskField.spacingPerLength * l)
+        if nodes > maximumNodesPerTaskField {
+            throw root.error("activity_guided.task_correlation_length_um", root.peek(path: "activity_guided.task_correlation_length_um"),
+                             "value \(ConfigMapping.format(l)) µm on dendrites of \(ConfigMapping.format(lengthUm)) µm makes \(ConfigMapping.format(nodes.rounded(.up))) nodes per task field (spacing ℓ/8); allowed: 0 (independent placement) or at least \(ConfigMapping.format((8 * lengthUm / (maximumNodesPerTaskField - 80) * 1000).rounded(.up) / 1000)) µm")
+        }
+    }
+
     /// Checks that day-0 sizes can be drawn above v_min (the sampler rejects
     /// draws below it) and that 'auto' and the Kesten tables can be computed.
     static func checkInitialSizes(_ population: InitialPopulation, model settings: ModelSettings, in root: ConfigMapping) throws {

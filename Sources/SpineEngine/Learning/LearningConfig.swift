@@ -10,6 +10,7 @@ extension LearningExperiment {
         try ResourceLimits.checkInitialSizes(population, model: settings, in: root)
         let activity = settings.activity!
         try ResourceLimits.checkGrid(activity.diffusion, lengthUm: population.dendriteLengthUm, windowMs: activity.session.durationMs, in: root)
+        try ResourceLimits.checkTaskWiring(activity.guided, lengthUm: population.dendriteLengthUm, in: root)
         // Defaults follow `days`: the first three days, the middle one, the last four
         // ([1, 2, 3], [8], [13, 14, 15, 16] for 16 days).
         var imaging: (early: [Int], middle: [Int], late: [Int]) = (Array(1...min(3, days)), [max(1, days / 2)],

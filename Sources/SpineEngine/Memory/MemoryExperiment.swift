@@ -110,6 +110,7 @@ extension MemoryExperiment {
         let activity = settings.activity!
         try ResourceLimits.checkGrid(activity.diffusion, lengthUm: population.dendriteLengthUm,
                                      windowMs: max(activity.session.durationMs, activity.reactivation.session(jitterMs: 0).durationMs), in: root)
+        try ResourceLimits.checkTaskWiring(activity.guided, lengthUm: population.dendriteLengthUm, in: root)
         var reader = ScheduleReader(root: root, global: settings, population: population, withActivity: true, tasks: priorTasks,
                                     trained: Set(priorTasks))
         let schedule = try reader.read("schedule")

@@ -5,7 +5,8 @@ import SpineModel
 /// One dendrite: its length, its spines and its own generator streams —
 /// the dynamics (`random`: ρ noise, sizes, turnover, births), the session
 /// inputs (`activity`) and the imaging analysis (`analysis`), each keyed by
-/// the dendrite's global index so that results do not depend on threads.
+/// the dendrite's global index so that results do not depend on threads —
+/// and the random fields of its clustered task wiring (docs/MODEL.md §4).
 ///
 /// A dendrite is touched by one worker at a time (work is partitioned by
 /// dendrite), hence `@unchecked Sendable`.
@@ -18,6 +19,11 @@ public final class Dendrite: @unchecked Sendable {
     public let random: RandomStream
     public let activity: RandomStream
     public let analysis: RandomStream
+    /// Per task ensemble k: its field on this dendrite where the wiring is
+    /// clustered, nil where it is independent (docs/MODEL.md §4). New spines
+    /// take their axon from it. Not in checkpoints: regenerated from the
+    /// ensemble's stream (`TaskWiringRecord`).
+    public var taskFields: [TaskField?] = []
 
     /// The dendrite `index` of a run, its streams derived from the run's seeds.
     public convenience init(index: Int, lengthUm: Double, expectedSpines: Int, generator: GeneratorType, seeds: StreamSeeds) {
@@ -63,7 +69,14 @@ public final class Dendrite: @unchecked Sendable {
         let copy = Dendrite(index: index, lengthUm: lengthUm, table: try SpineTable.decoded(table.encoded(), count: table.count),
                             random: try twin(random), activity: try twin(activity), analysis: try twin(analysis))
         copy.nextSerial = nextSerial
+        copy.taskFields = taskFields
         return copy
+    }
+
+    /// Sets ensemble k's field (nil: independent placement).
+    func setTaskField(_ field: TaskField?, ensemble k: Int) {
+        if taskFields.count <= k { taskFields += Array(repeating: nil, count: k + 1 - taskFields.count) }
+        taskFields[k] = field
     }
 
     public func takeSerial() -> UInt32 {

@@ -114,12 +114,12 @@ public struct HomeCageKernel: Sendable {
                 dendrite.table = table
                 dendrite.nextSerial = nextSerial
             }
-            return try advance(table: &table, nextSerial: &nextSerial, lengthUm: dendrite.lengthUm,
+            return try advance(table: &table, nextSerial: &nextSerial, lengthUm: dendrite.lengthUm, taskFields: dendrite.taskFields,
                                from: t0, days: days, wholeDay: wholeDay, guided: guided, random: random)
         }
     }
 
-    private func advance(table: inout SpineTable, nextSerial: inout UInt32, lengthUm: Double, from t0: Double,
+    private func advance(table: inout SpineTable, nextSerial: inout UInt32, lengthUm: Double, taskFields: [TaskField?], from t0: Double,
                          days dt: Double, wholeDay: Bool, guided: GuidedBirths?, random: RandomHandle) throws -> DendriteStepReport {
         let t1 = t0 + dt
         var report = DendriteStepReport(fluctuations: FluctuationAccumulator(bins: fluctuationBins.count))
@@ -178,7 +178,8 @@ public struct HomeCageKernel: Sendable {
 
         // Baseline births uniform along the dendrite; activity-guided births
         // around the eligible spines. Each is born at a uniform time of the
-        // step and lives the rest of it.
+        // step and lives the rest of it; its axon comes from the local pool
+        // (the task fields at its position where the wiring is clustered).
         let baselineBirths = turnover.baselineBirths(lengthUm: lengthUm, days: dt, random: random)
         let guidedPositions = guided.map { $0.rule.births(around: $0.sources, lengthUm: lengthUm, days: dt, random: random) } ?? []
         let newLogVolume = log(turnover.newSpineVolume)
@@ -192,7 +193,7 @@ public struct HomeCageKernel: Sendable {
             report.events.append(TurnoverEvent(isBirth: true, day: bornAt, serial: serial, positionUm: x,
                                                cause: birthCause, logVolume: newLogVolume))
             var flags: UInt8 = newSpines.startsOnProbation(activityGuided: !isBaseline) ? SpineFlag.probation : 0
-            let ensembles = newSpines.drawEnsembles(random: random)
+            let ensembles = newSpines.drawEnsembles(atUm: x, fields: taskFields, random: random)
             var (s1, _, cause, isStable) = sizeStepper(days: t1 - bornAt).step(from: newLogVolume, efficacy: 0, expressed: 0, random: random)
             if isStable { flags |= SpineFlag.stable }
             if cause == nil && hazardOn && random.uniform() >= turnover.hazardSurvival(from: newLogVolume, to: s1, days: t1 - bornAt) {

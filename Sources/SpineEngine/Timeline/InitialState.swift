@@ -5,10 +5,10 @@ import SpineModel
 /// The day-0 state of a timeline (docs/MODEL.md §3–4): dendrites with a
 /// Poisson number of spines at uniform positions, potentiated with
 /// probability `fraction_potentiated`, sizes as configured; then the wiring
-/// of every task ensemble (each spine's axon joins ensemble k with
-/// probability f, from the ensemble's own stream per dendrite).
+/// of every task ensemble from the ensemble's own stream per dendrite
+/// (`wire`).
 enum InitialState {
-    static func track(_ population: InitialPopulation, model: PopulationModel, ensembles: Int, taskFraction: Double,
+    static func track(_ population: InitialPopulation, model: PopulationModel, ensembles: Int, wiring: TaskWiring,
                       context: RunContext) throws -> Track {
         let expected = Int(population.densityPerUm * population.dendriteLengthUm)
         let dendrites = (0..<population.dendriteCount).map { index in
@@ -30,20 +30,82 @@ enum InitialState {
                 }
             }
         }
-        wire(dendrites, ensembles: 0..<ensembles, taskFraction: taskFraction, context: context)
-        return Track(path: [], dendrites: dendrites, day: 0, trained: [:])
+        let track = Track(path: [], dendrites: dendrites, day: 0, trained: [:])
+        try wire(track, ensembles: 0..<ensembles, wiring: wiring, context: context)
+        return track
     }
 
-    /// Draws which spines' axons belong to each of `ensembles`.
-    static func wire(_ dendrites: [Dendrite], ensembles: Range<Int>, taskFraction: Double, context: RunContext) {
+    /// Wires task ensembles `ensembles` (the next ones of `track`) on every
+    /// dendrite from stream (axons of k, dendrite index) of this run
+    /// (docs/MODEL.md §4): independent placement (ℓ = 0) draws one uniform
+    /// per spine, each below f_task joining; clustered placement draws the
+    /// ensemble's field and thresholds it at each spine's position.
+    static func wire(_ track: Track, ensembles: Range<Int>, wiring: TaskWiring, context: RunContext) throws {
+        precondition(track.wiring.count == ensembles.lowerBound, "ensembles are wired in order")
         for k in ensembles {
+            let record = TaskWiringRecord(wiring: wiring, generator: context.generator.name, runSeed: context.seeds.runSeed)
             let bit = UInt8(1) << UInt8(k)
-            for dendrite in dendrites {
-                RandomStream(type: context.generator, seeds: context.seeds, purpose: StreamPurpose.axons(ensemble: k), index: dendrite.index)
-                    .withHandle { random in
-                        for i in 0..<dendrite.table.count where random.uniform() < taskFraction { dendrite.table.ensembles[i] |= bit }
+            for dendrite in track.dendrites {
+                try record.stream(ensemble: k, dendrite: dendrite.index).withHandle { random in
+                    if wiring.isClustered {
+                        let field = wiring.field(lengthUm: dendrite.lengthUm, random: random)
+                        for i in 0..<dendrite.table.count where field.isTaskRelated(atUm: dendrite.table.position[i]) {
+                            dendrite.table.ensembles[i] |= bit
+                        }
+                        dendrite.setTaskField(field, ensemble: k)
+                    } else {
+                        for i in 0..<dendrite.table.count where random.uniform() < wiring.taskFraction { dendrite.table.ensembles[i] |= bit }
+                        dendrite.setTaskField(nil, ensemble: k)
                     }
+                }
             }
+            track.wiring.append(record)
+        }
+    }
+}
+
+/// How one task ensemble was wired (docs/MODEL.md §4): its placement and the
+/// run whose streams drew it — enough to regenerate its fields after a
+/// checkpoint, or in a run that starts from another run's final state.
+struct TaskWiringRecord: Codable, Sendable, Equatable {
+    var correlationLengthUm: Double
+    var taskFraction: Double
+    /// GSL's name of the generator and the run seed that drew the ensemble.
+    var generator: String
+    var runSeed: UInt64
+
+    init(wiring: TaskWiring, generator: String, runSeed: UInt64) {
+        correlationLengthUm = wiring.correlationLengthUm
+        taskFraction = wiring.taskFraction
+        self.generator = generator
+        self.runSeed = runSeed
+    }
+
+    var wiring: TaskWiring { TaskWiring(correlationLengthUm: correlationLengthUm, taskFraction: taskFraction) }
+
+    /// An ensemble placed independently (states written before clustered
+    /// wiring, whose ensembles were all independent): nothing to regenerate.
+    static let independent = TaskWiringRecord(wiring: TaskWiring(correlationLengthUm: 0, taskFraction: 0), generator: "", runSeed: 0)
+
+    /// The stream that wired ensemble k on dendrite `index`.
+    func stream(ensemble k: Int, dendrite index: Int) throws -> RandomStream {
+        guard let type = GeneratorType(name: generator) else {
+            throw RunError("the task wiring names an unknown generator '\(generator)'")
+        }
+        return RandomStream(type: type, seeds: StreamSeeds(runSeed: runSeed), purpose: StreamPurpose.axons(ensemble: k), index: index)
+    }
+
+    /// Ensemble k's field on `dendrite`, regenerated from its stream (nil
+    /// for independent placement).
+    func field(ensemble k: Int, on dendrite: Dendrite) throws -> TaskField? {
+        guard wiring.isClustered else { return nil }
+        return try stream(ensemble: k, dendrite: dendrite.index).withHandle { wiring.field(lengthUm: dendrite.lengthUm, random: $0) }
+    }
+
+    /// Regenerates the fields of every ensemble of `records` on `dendrites`.
+    static func regenerateFields(_ records: [TaskWiringRecord], on dendrites: [Dendrite]) throws {
+        for dendrite in dendrites {
+            dendrite.taskFields = try records.enumerated().map { k, record in try record.field(ensemble: k, on: dendrite) }
         }
     }
 }

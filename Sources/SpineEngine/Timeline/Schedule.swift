@@ -278,6 +278,7 @@ struct ScheduleReader {
                               regime: SessionActivity.Regime?) throws -> PhaseSettings {
         var overridden: [String] = []
         var synthetic: [(Node, Node)] = []
+        var correlationLength: Node?
         for name in ["dendrites", "initial_population"] + ModelSettings.populationSections + (withActivity ? ModelSettings.activitySections : []) {
             var node = root.peek(name)
             if sections.contains(name), let override = section.value(name) {
@@ -286,6 +287,9 @@ struct ScheduleReader {
                 }
                 if name == "size_dynamics", case let .mapping(mapping) = override, mapping["intrinsic_noise"] != nil {
                     throw section.error(name, override, "a phase sets its noise with its own key 'intrinsic_noise'; allowed: the other size_dynamics keys")
+                }
+                if name == "activity_guided", case let .mapping(mapping) = override, let length = mapping["task_correlation_length_um"] {
+                    correlationLength = length
                 }
                 try checkNotSetOnCommandLine(override, path: name, phase: section)
                 node = ScheduleReader.merged(node, override)
@@ -300,6 +304,9 @@ struct ScheduleReader {
         }
         let merged = try ConfigMapping(.mapping(Node.Mapping(synthetic)), path: path, source: root.source)
         var model = try ModelSettings.read(merged, withActivity: withActivity)
+        if let correlationLength, model.activity?.guided.taskCorrelationLengthUm != global.activity?.guided.taskCorrelationLengthUm {
+            throw section.error("activity_guided.task_correlation_length_um", correlationLength, "value \(ConfigMapping.describe(correlationLength)) differs from the global \(ConfigMapping.format(global.activity?.guided.taskCorrelationLengthUm ?? 0)) µm: it places the task inputs, which are wired once for the whole run (docs/MODEL.md §4); allowed: the global value, or the other activity_guided keys")
+        }
         _ = merged.value("dendrites"); _ = merged.value("initial_population")
         try merged.finish()
         model.size.intrinsicNoise = explicitNoise

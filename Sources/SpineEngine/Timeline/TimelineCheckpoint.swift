@@ -32,6 +32,10 @@ struct TimelineCheckpoint: Codable {
         var day: Int
         var trained: [String: TrainedPattern]
         var dendrites: [DendriteState]
+        /// How each task ensemble was wired (absent in states written before
+        /// clustered wiring: every ensemble independent); the fields are
+        /// regenerated from it.
+        var wiring: [TaskWiringRecord]?
     }
 
     /// The run that wrote it (nil in a final state, which any run may start from).
@@ -55,7 +59,7 @@ struct TimelineCheckpoint: Codable {
                    dendrites: track.dendrites.map {
                        DendriteState(index: $0.index, lengthUm: $0.lengthUm, spines: $0.table.count, nextSerial: $0.nextSerial,
                                      generators: $0.streams.map { $0.savedState() })
-                   })
+                   }, wiring: track.wiring)
     }
 
     /// The file's bytes, with the spine tables of `tracks` (in the order of `self.tracks`).
@@ -144,7 +148,8 @@ struct TimelineCheckpoint: Codable {
     }
 
     /// Rebuilds the tracks: tables and serials as saved; generators as saved,
-    /// or (`reseeded`) new streams of this run's seeds.
+    /// or (`reseeded`) new streams of this run's seeds; the task fields
+    /// regenerated from the streams that drew them.
     static func tracks(_ state: TimelineCheckpoint, tables: [[SpineTable]], reseeded context: RunContext?) throws -> [Track] {
         try zip(state.tracks, tables).map { saved, row in
             let dendrites = try zip(saved.dendrites, row).map { dendriteState, table in
@@ -169,7 +174,9 @@ struct TimelineCheckpoint: Codable {
                 dendrite.nextSerial = dendriteState.nextSerial
                 return dendrite
             }
-            return Track(path: saved.path, dendrites: dendrites, day: saved.day, trained: saved.trained)
+            let wiring = saved.wiring ?? Array(repeating: TaskWiringRecord.independent, count: state.tasks.count)
+            try TaskWiringRecord.regenerateFields(wiring, on: dendrites)
+            return Track(path: saved.path, dendrites: dendrites, day: saved.day, trained: saved.trained, wiring: wiring)
         }
     }
 }

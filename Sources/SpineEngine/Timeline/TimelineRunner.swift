@@ -224,17 +224,17 @@ final class TimelineRunner {
 
     private func initialTrack() throws -> Track {
         let ensembles = plan.schedule.tasks.count
-        let taskFraction = plan.settings.activity?.guided.taskFraction ?? 0
+        let wiring = plan.settings.activity?.guided.wiring ?? TaskWiring(correlationLengthUm: 0, taskFraction: 0)
         guard let url = plan.initialState else {
             let model = try plan.settings.resolvedModel(ensembles: ensembles).model
-            return try InitialState.track(plan.population, model: model, ensembles: ensembles, taskFraction: taskFraction, context: context)
+            return try InitialState.track(plan.population, model: model, ensembles: ensembles, wiring: wiring, context: context)
         }
         let (state, tables) = try TimelineCheckpoint.read(url)
         guard state.tracks.count == 1, let track = try TimelineCheckpoint.tracks(state, tables: tables, reseeded: context).first else {
             throw RunError("\(url.path) holds \(state.tracks.count) states; a final state holds one")
         }
         track.path = []
-        InitialState.wire(track.dendrites, ensembles: state.tasks.count..<ensembles, taskFraction: taskFraction, context: context)
+        try InitialState.wire(track, ensembles: state.tasks.count..<ensembles, wiring: wiring, context: context)
         return track
     }
 

@@ -3,8 +3,9 @@ import GSL
 import SpineModel
 
 /// The state of one branch of a timeline: its dendrites (spines and
-/// generator streams), the whole days it has lived, and the trained state of
-/// every task it has trained. A fork copies all of it.
+/// generator streams), the whole days it has lived, the trained state of
+/// every task it has trained, and how each task ensemble was wired. A fork
+/// copies all of it.
 final class Track: @unchecked Sendable {
     /// Branch names from the root.
     var path: [String]
@@ -13,17 +14,20 @@ final class Track: @unchecked Sendable {
     var day: Int
     /// Per task: its state at the end of its latest training.
     var trained: [String: TrainedPattern]
+    /// Per task ensemble k: how it was wired (docs/MODEL.md §4).
+    var wiring: [TaskWiringRecord]
 
-    init(path: [String], dendrites: [Dendrite], day: Int, trained: [String: TrainedPattern]) {
+    init(path: [String], dendrites: [Dendrite], day: Int, trained: [String: TrainedPattern], wiring: [TaskWiringRecord] = []) {
         self.path = path
         self.dendrites = dendrites
         self.day = day
         self.trained = trained
+        self.wiring = wiring
     }
 
     /// An independent copy continuing as branch `name`.
     func copy(branch name: String) throws -> Track {
-        Track(path: path + [name], dendrites: try dendrites.map { try $0.copy() }, day: day, trained: trained)
+        Track(path: path + [name], dendrites: try dendrites.map { try $0.copy() }, day: day, trained: trained, wiring: wiring)
     }
 
     var spineCount: Int { dendrites.reduce(0) { $0 + $1.table.count } }

@@ -215,8 +215,8 @@ struct LearningSummary: Encodable {
             try c.encode(f.fuNewSpines, forKey: SummaryKey("fu_new_spines_counted_\(name)"))
             try c.encode(f.fuClustered, forKey: "clustered_new_spine_fraction_\(name)", orNullBecause: noFu)
             try c.encode(f.fuWithin, forKey: "clustered_new_spine_fraction_within_5um_\(name)", orNullBecause: noFu)
-            try c.encode(f.clusteredSurvival, forKey: "clustered_new_spine_survival_\(name)", orNullBecause: "no clustered new spine (Fu 2012)")
-            try c.encode(f.unclusteredSurvival, forKey: "unclustered_new_spine_survival_\(name)", orNullBecause: "no unclustered new spine (Fu 2012)")
+            try c.encode(f.clusteredSurvival, forKey: "clustered_new_spine_survival_\(name)", orNullBecause: fuDay == nil ? noFu : "no clustered new spine (Fu 2012)")
+            try c.encode(f.unclusteredSurvival, forKey: "unclustered_new_spine_survival_\(name)", orNullBecause: fuDay == nil ? noFu : "no unclustered new spine (Fu 2012)")
             try c.encode(f.eligibleSpineSessions, forKey: SummaryKey("eligible_spine_sessions_\(name)"))
         }
         try c.encode(baselineRate, forKey: SummaryKey("baseline_spinogenesis_per_um_per_day"))

@@ -1,7 +1,8 @@
-"""Figure of a `learning-vs-notask` run: spine, movement-related-spine and
-new-spine densities over the imaging days; task-related spine density
-around new spines against its shuffle; and the measures set beside
-Hedrick et al. 2022.
+"""Figure of a `learning-vs-notask` run, measured as Hedrick et al. 2022
+imaged (docs/MODEL.md §5): visible, movement-related (MRS) and new-spine
+densities at the three imaging sessions; MRS density around new spines
+against the position shuffles; co-activity of MRS pairs by distance; and
+the measures set beside Hedrick 2022.
 
 usage: plot_learning.py RUN_DIR [--out FILE]   (default RUN_DIR/learning-vs-notask.png)
 """
@@ -22,45 +23,55 @@ def main():
     args = parser.parse_args()
     densities, _ = read_run(args.run_dir, "densities.csv")
     clustering = read_table(args.run_dir, "clustering.csv")
+    coactivity = read_table(args.run_dir, "coactivity.csv")
     summary = read_summary(args.run_dir)
 
-    figure, axes = plt.subplots(1, 3, figsize=(14, 4))
+    figure, axes = plt.subplots(1, 4, figsize=(18, 4))
     ax = axes[0]
     for regime, colour in COLOURS.items():
         rows = [r for r in densities if r["regime"] == regime]
-        days = [r["day"] for r in rows]
-        ax.plot(days, [r["spine_density_per_um"] for r in rows], "o-", color=colour, label=f"{regime}: all spines")
-        ax.plot(days, [r["task_spine_density_per_um"] for r in rows], "s--", color=colour, label=f"{regime}: movement-related")
-        ax.plot(days, [r["new_spine_density_per_um"] for r in rows], "^:", color=colour, label=f"{regime}: new")
-    ax.set_xlabel("imaging day")
-    ax.set_ylabel("density (per µm)")
+        sessions = [r["session"] for r in rows]
+        ax.plot(sessions, [r["visible_spine_density_per_um"] for r in rows], "o-", color=colour, label=f"{regime}: visible")
+        ax.plot(sessions, [r["mrs_density_per_um"] for r in rows], "s--", color=colour, label=f"{regime}: MRS")
+        new = [(r["session"], r["new_spine_density_per_um"]) for r in rows if r["session"] > 1]
+        ax.plot([s for s, _ in new], [d for _, d in new], "^:", color=colour, label=f"{regime}: new")
+    ax.set_xticks([1, 2, 3], ["IS1", "IS2", "IS3"])
+    ax.set_ylabel("density (per µm, pooled)")
     ax.legend(fontsize=7)
 
     ax = axes[1]
     for regime, colour in COLOURS.items():
         rows = [r for r in clustering if r["regime"] == regime]
         centre = [r["distance_bin_um"] + 2.5 for r in rows]
-        ax.plot(centre, [r["task_spine_density_near_new"] for r in rows], "o-", color=colour, label=f"{regime}")
-        ax.plot(centre, [r["shuffled_density"] for r in rows], ":", color=colour, label=f"{regime}: shuffled")
+        p = summary.get(f"nearby_mrs_shuffle_p_{regime}")
+        r_s = summary.get(f"mrs_density_distance_spearman_{regime}")
+        label = f"{regime} (p = {'n/a' if p is None else format(p, '.3f')}, r = {'n/a' if r_s is None else format(r_s, '.2f')})"
+        ax.plot(centre, [r["mrs_density_near_new_per_um"] for r in rows], "o-", color=colour, label=label)
+        ax.plot(centre, [r["shuffled_mrs_density_per_um"] for r in rows], ":", color=colour, label=f"{regime}: shuffled")
     ax.set_xlabel("distance from a new spine (µm, bin centre)")
-    ax.set_ylabel("movement-related spines per µm")
+    ax.set_ylabel("MRS per µm")
     ax.legend(fontsize=7)
 
     ax = axes[2]
-    measures = [("new spines\nL / NT", summary["new_spine_density_ratio_learning_over_notask"],
-                 0.039 / 0.020),
-                ("MRS density\nL / NT", summary["task_spine_density_learning"] / summary["task_spine_density_notask"],
-                 0.34 / 0.21),
-                ("clustering\nlearn", summary["clustering_enrichment_learning"], None),
-                ("clustering\nno task", summary["clustering_enrichment_notask"], None),
-                ("density, learn\nlate / early", summary["total_density_change_learning"], 1.0)]
+    for regime, colour in COLOURS.items():
+        rows = [r for r in coactivity if r["regime"] == regime]
+        ax.plot([r["distance_bin_um"] + 2.5 for r in rows], [r["mean_coactivity"] for r in rows], "o-", color=colour,
+                label=regime)
+    ax.set_xlabel("distance between MRS (µm, bin centre)")
+    ax.set_ylabel("co-activity (normalised)")
+    ax.legend(fontsize=7)
+
+    ax = axes[3]
+    hedrick = summary["hedrick_2022"]
+    measures = [("new spines\nlearn (/µm)", "new_spine_density_per_um_learning", hedrick["new_spine_density_per_um_learning"]),
+                ("new spines\nno task (/µm)", "new_spine_density_per_um_notask", hedrick["new_spine_density_per_um_notask"]),
+                ("MRS\nlearn (/µm)", "mrs_density_per_um_learning", hedrick["mrs_density_per_um_learning"]),
+                ("MRS\nno task (/µm)", "mrs_density_per_um_notask", hedrick["mrs_density_per_um_notask"]),
+                ("transient\nlearn", "transient_fraction_learning", hedrick["transient_fraction_learning"])]
     x = np.arange(len(measures))
-    ax.bar(x - 0.2, [m[1] for m in measures], 0.4, color="0.4", label="SpineSim")
-    ax.bar(x + 0.2, [m[2] if m[2] is not None else 0 for m in measures], 0.4, color="tab:orange", label="Hedrick 2022")
-    ax.plot([x[2] - 0.4, x[2] + 0.4], [1.5, 1.5], "k--", lw=0.8)
-    ax.plot([x[3] - 0.4, x[3] + 0.4], [1.25, 1.25], "k--", lw=0.8)
-    ax.set_xticks(x, [m[0] for m in measures], fontsize=6)
-    ax.set_ylabel("ratio (dashed: target bounds)")
+    ax.bar(x - 0.2, [summary.get(key) or 0 for _, key, _ in measures], 0.4, color="0.4", label="SpineSim")
+    ax.bar(x + 0.2, [value for _, _, value in measures], 0.4, color="tab:orange", label="Hedrick 2022")
+    ax.set_xticks(x, [name for name, _, _ in measures], fontsize=6)
     ax.legend(fontsize=7)
     save(figure, args.out or os.path.join(args.run_dir, "learning-vs-notask.png"))
 

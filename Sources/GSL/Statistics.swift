@@ -44,4 +44,25 @@ public enum Statistics {
         let r = x.withUnsafeBufferPointer { a in y.withUnsafeBufferPointer { b in gsl_stats_correlation(a.baseAddress, 1, b.baseAddress, 1, x.count) } }
         return r.isFinite ? r : .nan
     }
+    /// The median (`gsl_stats_median`, on a copy; NaN for an empty sample).
+    public static func median(_ x: [Double]) -> Double {
+        guard !x.isEmpty else { return .nan }
+        var copy = x
+        return copy.withUnsafeMutableBufferPointer { gsl_stats_median($0.baseAddress, 1, $0.count) }
+    }
+
+    /// Spearman's rank correlation (`gsl_stats_spearman`; ties get their
+    /// mean rank); NaN for fewer than two points or when either sample has
+    /// no spread.
+    public static func spearman(_ x: [Double], _ y: [Double]) -> Double {
+        precondition(x.count == y.count, "rank correlation of samples of different sizes")
+        guard x.count > 1 else { return .nan }
+        var work = [Double](repeating: 0, count: 2 * x.count)
+        let r = x.withUnsafeBufferPointer { a in
+            y.withUnsafeBufferPointer { b in
+                work.withUnsafeMutableBufferPointer { gsl_stats_spearman(a.baseAddress, 1, b.baseAddress, 1, x.count, $0.baseAddress) }
+            }
+        }
+        return r.isFinite ? r : .nan
+    }
 }

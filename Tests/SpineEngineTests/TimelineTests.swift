@@ -24,7 +24,7 @@ enum SmallExperiments {
 
     static let learning = "experiment: learning-vs-notask\n" + model.replacingOccurrences(of: "count: 6", with: "count: 3") + """
         days: 6
-        imaging_days: {early: [1], middle: [3], late: [6]}
+        imaging: {first_days: [1, 2], interval_days: 2}
         analysis: {movement_shuffles: 100}
         """
 

@@ -6,26 +6,64 @@ import SpineModel
 /// the same dendrites (a fork of one initial state) live through daily
 /// sessions in the learning regime and in the notask regime — a schedule of
 /// one fork, each branch one session phase of `days` — with the learning
-/// recorder: on imaging days movement-related spines are identified from
-/// the simulated activity, and new spines, densities and clustering are
-/// measured as imaging sees them.
+/// recorder: each dendrite is imaged as a field on three sessions, where
+/// movement-related spines are identified from the simulated activity, and
+/// new spines, densities, clustering and co-activity are measured as
+/// Hedrick's imaging saw them (spines of v ≥ v_det).
+/// Hedrick 2022's imaging (docs/MODEL.md §5): visibility, and when each
+/// field (dendrite) is imaged.
+public struct ImagingSettings: Sendable {
+    /// Visible spines: v ≥ v_det.
+    public var vDetUm3: Double
+    /// IS1 of dendrite d is `firstDays[d mod count]`.
+    public var firstDays: [Int]
+    /// IS2 = IS1 + interval, IS3 = IS1 + 2·interval.
+    public var intervalDays: Int
+    /// Length of the segments over which densities are taken (medians).
+    public var segmentUm: Double
+
+    /// Fu et al. 2012 imaged after four days of training.
+    static let fuDay = 5
+
+    /// The three sessions (days) of dendrite `d`'s field.
+    func sessions(dendrite d: Int) -> [Int] {
+        let first = firstDays[d % firstDays.count]
+        return [first, first + intervalDays, first + 2 * intervalDays]
+    }
+
+    /// The last day any field is imaged.
+    var lastDay: Int { firstDays.max()! + 2 * intervalDays }
+}
+
 public struct LearningExperiment: ExperimentBody {
     public var population: InitialPopulation
     public var settings: ModelSettings
     public var days: Int
-    public var imaging: (early: [Int], middle: [Int], late: [Int])
+    public var imaging: ImagingSettings
     public var eventMergeMs: Double
     public var movementPercentile: Double
     public var movementShuffles: Int
     public var clusteringShuffles: Int
     public var clusteringBinUm: Double
     public var clusteringMaxUm: Double
-    public var enrichmentDistanceUm: Double
+    public var nearbyUm: Double
 
     /// The single task of the experiment (its axons are the task ensemble).
     static let task = "A"
 
-    var imagingDays: [Int] { Array(Set(imaging.early + imaging.middle + imaging.late)).sorted() }
+    /// Days on which the recorder keeps what imaging sees: every field's
+    /// three sessions, and Fu et al. 2012's day (the same for every dendrite).
+    var observedDays: [Int] {
+        var days = Set((0..<population.dendriteCount).flatMap { imaging.sessions(dendrite: $0) })
+        if let fu = fuDay { days.insert(fu) }
+        return days.sorted()
+    }
+
+    /// Fu et al. 2012's imaging after four training days (day 5), if the experiment lasts that long.
+    var fuDay: Int? { days >= ImagingSettings.fuDay ? ImagingSettings.fuDay : nil }
+
+    /// Distance bins of the clustering and co-activity analyses: 0, bin, …, max.
+    var distanceEdges: [Double] { stride(from: 0.0, through: clusteringMaxUm + 1e-9, by: clusteringBinUm).map { $0 } }
 
     var guided: ActivityGuidedSpinogenesis { settings.activity!.guided }
 

@@ -2,177 +2,228 @@ import Foundation
 import GSL
 import SpineModel
 
-/// The `learning-vs-notask` result files. Spines are counted as imaging
-/// sees them: a new spine is one absent on the first imaging day and present
-/// on a later one; task-related spines are the movement-related spines
-/// identified from each imaging day's session.
+/// The `learning-vs-notask` result files: what Hedrick et al. 2022's imaging
+/// would have seen (docs/MODEL.md §5). Each dendrite is a field imaged at
+/// IS1, IS2 and IS3; only spines of v ≥ v_det are visible; the measures
+/// themselves are `HedrickImaging`'s.
 extension LearningExperiment {
+    /// A new spine as imaging saw it.
     struct NewSpine {
         var dendrite: Int
         var serial: UInt32
-        var firstSeenDay: Int
+        /// 2 or 3 (IS2, IS3).
+        var session: Int
+        var day: Int
         var positionUm: Double
         var birthDay: Double
         var deathDay: Double?
-        var transient: Bool
-        var nearestTaskDistanceUm: Double?
-        var nearestTaskEnlarged: Bool?
-        /// Positions of the movement-related spines on its dendrite the day it was first seen.
-        var taskPositions: [Double]
+        /// For new spines of IS2: gone by IS3 (transient) or not (persistent).
+        var transient: Bool?
+        var nearestMRSDistanceUm: Double?
     }
 
-    func newSpines(_ record: LearningRecorder.RegimeRecord) -> [NewSpine] {
-        let days = imagingDays
-        let firstDay = days.first!, lastDay = days.last!
-        let criteria = guided.criteria(rhoStar: settings.plasticity.parameters.rhoStar)
-        var result: [NewSpine] = []
-        for dendrite in 0..<population.dendriteCount {
-            let initial = Set(record.observations[firstDay]![dendrite].map(\.serial))
-            let final = Set(record.observations[lastDay]![dendrite].map(\.serial))
-            var seen = Set<UInt32>()
-            for day in days.dropFirst() {
-                let observed = record.observations[day]![dendrite]
-                let task = observed.filter(\.movementRelated)
-                for o in observed where !initial.contains(o.serial) && !seen.contains(o.serial) {
-                    seen.insert(o.serial)
-                    let others = task.filter { $0.serial != o.serial }
-                    let nearest = others.min { abs($0.positionUm - o.positionUm) < abs($1.positionUm - o.positionUm) }
-                    result.append(NewSpine(
-                        dendrite: dendrite, serial: o.serial, firstSeenDay: day, positionUm: o.positionUm,
-                        birthDay: record.births[dendrite][o.serial]?.day ?? o.birthDay,
-                        deathDay: record.deaths[dendrite][o.serial]?.day, transient: !final.contains(o.serial),
-                        nearestTaskDistanceUm: nearest.map { abs($0.positionUm - o.positionUm) },
-                        nearestTaskEnlarged: nearest.map { criteria.isEnlarged(logVolume: $0.logVolume, baselineLogVolume: $0.baselineLogVolume) },
-                        taskPositions: others.map(\.positionUm)))
+    /// Everything imaging saw in one regime, pooled over fields.
+    struct RegimeImaging {
+        /// Per session (IS1, IS2, IS3): visible spines, visible MRS, new spines (none at IS1).
+        var visible = [0, 0, 0], mrs = [0, 0, 0], new = [0, 0, 0]
+        /// Per segment: new spines of IS2 and IS3, and of each session, and the mean MRS count over the sessions, per µm.
+        var segmentNew: [Double] = [], segmentNewBySession: [[Double]] = [[], [], []], segmentMRS: [Double] = []
+        var transient = 0
+        var newSpines: [NewSpine] = []
+        var probes: [HedrickImaging.Probe] = []
+        /// Fu et al. 2012: new spines of training days 1–4 visible on day 5, clustered (adjacent, within 5 µm), alive at the end.
+        var fuNew = 0, fuAdjacent = 0, fuWithin = 0
+        var fuClusteredAlive = 0, fuUnclusteredAlive = 0
+    }
+
+    static let fuWithinUm = 5.0
+
+    func imaged(_ record: LearningRecorder.RegimeRecord) -> RegimeImaging {
+        let threshold = log(imaging.vDetUm3), length = population.dendriteLengthUm
+        let segmentLength = HedrickImaging.segments(lengthUm: length, segmentUm: imaging.segmentUm).lengthUm
+        var result = RegimeImaging()
+        for d in 0..<population.dendriteCount {
+            let days = imaging.sessions(dendrite: d)
+            let visible = days.map { record.observations[$0]![d].filter { $0.logVolume >= threshold } }
+            let serials = visible.map { Set($0.map(\.serial)) }
+            let classes = HedrickImaging.classify(first: serials[0], second: serials[1], third: serials[2])
+            var newPositions: [[Double]] = [[], [], []]
+            for k in 0..<3 {
+                let mrs = visible[k].filter(\.movementRelated)
+                result.visible[k] += visible[k].count
+                result.mrs[k] += mrs.count
+                guard k > 0 else { continue }
+                let new = k == 1 ? classes.newAtSecond : classes.newAtThird
+                for o in visible[k] where new.contains(o.serial) {
+                    let neighbours = mrs.filter { $0.serial != o.serial }.map(\.positionUm)
+                    result.probes.append(HedrickImaging.Probe(positionUm: o.positionUm, lengthUm: length, neighbours: neighbours))
+                    newPositions[k].append(o.positionUm)
+                    result.newSpines.append(NewSpine(
+                        dendrite: d, serial: o.serial, session: k + 1, day: days[k], positionUm: o.positionUm,
+                        birthDay: record.births[d][o.serial]?.day ?? o.birthDay, deathDay: record.deaths[d][o.serial]?.day,
+                        transient: k == 1 ? classes.transient.contains(o.serial) : nil,
+                        nearestMRSDistanceUm: neighbours.map { abs($0 - o.positionUm) }.min()))
+                }
+                result.new[k] += new.count
+            }
+            result.transient += classes.transient.count
+            let perSegment = { (positions: [Double]) in
+                HedrickImaging.segmentCounts(positions, lengthUm: length, segmentUm: imaging.segmentUm).map { Double($0) / segmentLength }
+            }
+            result.segmentNew += perSegment(newPositions[1] + newPositions[2])
+            for k in 1..<3 { result.segmentNewBySession[k] += perSegment(newPositions[k]) }
+            let mrsBySession = (0..<3).map { k in perSegment(visible[k].filter(\.movementRelated).map(\.positionUm)) }
+            result.segmentMRS += mrsBySession[0].indices.map { s in (mrsBySession[0][s] + mrsBySession[1][s] + mrsBySession[2][s]) / 3 }
+            if let fu = fuDay {
+                let seen = record.observations[fu]![d].filter { $0.logVolume >= threshold }
+                let isNew = seen.map { record.births[d][$0.serial].map { $0.day < Double(fu - 1) } ?? false }
+                let (adjacent, within) = HedrickImaging.fuClustered(positions: seen.map(\.positionUm), isNew: isNew,
+                                                                    withinUm: LearningExperiment.fuWithinUm)
+                for i in seen.indices where isNew[i] {
+                    let alive = record.deaths[d][seen[i].serial] == nil
+                    result.fuNew += 1
+                    if adjacent[i] { result.fuAdjacent += 1 }
+                    if within[i] { result.fuWithin += 1 }
+                    if alive && adjacent[i] { result.fuClusteredAlive += 1 }
+                    if alive && !adjacent[i] { result.fuUnclusteredAlive += 1 }
                 }
             }
         }
         return result
     }
 
-    /// Pooled density of task-related spines in distance bins around the
-    /// given positions (count over the dendrite length each bin covers).
-    func clusteringDensity(_ spines: [NewSpine], positions: [Double], edges: [Double]) -> [Double] {
-        let length = population.dendriteLengthUm
-        var counts = [Double](repeating: 0, count: edges.count - 1), covered = counts
-        for (spine, x) in zip(spines, positions) {
-            for k in 0..<(edges.count - 1) {
-                let a = edges[k], b = edges[k + 1]
-                covered[k] += max(0, min(x + b, length) - min(x + a, length)) + max(0, max(x - a, 0) - max(x - b, 0))
-                counts[k] += Double(spine.taskPositions.filter { let d = abs($0 - x); return d >= a && d < b }.count)
-            }
-        }
-        return zip(counts, covered).map { $1 > 0 ? $0 / $1 : 0 }
-    }
-
-    /// Observed and shuffled (mean over `clusteringShuffles` uniform
-    /// relocations of every new spine along its dendrite) densities.
-    func clustering(_ spines: [NewSpine], edges: [Double], random: RandomHandle) -> (observed: [Double], shuffled: [Double]) {
-        let observed = clusteringDensity(spines, positions: spines.map(\.positionUm), edges: edges)
-        var shuffled = [Double](repeating: 0, count: edges.count - 1)
-        for _ in 0..<clusteringShuffles {
-            let positions = spines.map { _ in random.uniform() * population.dendriteLengthUm }
-            for (k, density) in clusteringDensity(spines, positions: positions, edges: edges).enumerated() {
-                shuffled[k] += density / Double(clusteringShuffles)
-            }
-        }
-        return (observed, shuffled)
-    }
-
     func write(_ records: [LearningRecorder.RegimeRecord], model: PopulationModel, newSpineLifetimeDays: Double?,
                context: RunContext) throws -> [String] {
         let directory = context.directory
         let length = Double(population.dendriteCount) * population.dendriteLengthUm
-        var densities = CSVTable(header: ["regime", "day", "spine_density_per_um", "task_spine_density_per_um", "new_spine_density_per_um"])
-        var newTable = CSVTable(header: ["regime", "spine_id", "dendrite", "birth_day", "death_day", "transient",
-                                         "distance_to_nearest_task_spine_um", "nearest_task_spine_enlarged"])
-        var clusteringTable = CSVTable(header: ["regime", "distance_bin_um", "task_spine_density_near_new", "shuffled_density"])
+        func blank(_ x: Double) -> CSVTable.Cell { x.isFinite ? .real(x) : .text("") }
+        var densities = CSVTable(header: ["regime", "session", "visible_spine_density_per_um", "mrs_density_per_um",
+                                          "new_spine_density_per_um", "new_spine_density_segment_median_per_um"])
+        var newTable = CSVTable(header: ["regime", "spine_id", "dendrite", "session", "day", "position_um", "birth_day", "death_day",
+                                         "fate", "distance_to_nearest_mrs_um"])
+        var clusteringTable = CSVTable(header: ["regime", "distance_bin_um", "mrs_density_near_new_per_um", "shuffled_mrs_density_per_um"])
+        var nullTable = CSVTable(header: ["regime", "shuffle", "nearby_mrs_density_per_um"])
+        var coactivityTable = CSVTable(header: ["regime", "distance_bin_um", "mean_coactivity", "pairs"])
         var figures: [String: RegimeFigures] = [:]
-        let edges = stride(from: 0.0, through: clusteringMaxUm, by: clusteringBinUm).map { $0 }
+        let edges = distanceEdges
         for (regimeIndex, record) in records.enumerated() {
             let name = record.regime
-            let firstDay = imagingDays.first!
-            var totals: [Int: Double] = [:], task: [Int: Double] = [:]
-            for day in imagingDays {
-                let observed = record.observations[day]!
-                let initial = record.observations[firstDay]!.map { Set($0.map(\.serial)) }
-                let total = observed.reduce(0) { $0 + $1.count }
-                let related = observed.reduce(0) { $0 + $1.filter(\.movementRelated).count }
-                let new = observed.enumerated().reduce(0) { sum, item in sum + item.element.filter { !initial[item.offset].contains($0.serial) }.count }
-                totals[day] = Double(total) / length
-                task[day] = Double(related) / length
-                densities.append([.text(name), .integer(day), .real(Double(total) / length), .real(Double(related) / length),
-                                  .real(Double(new) / length)])
+            let seen = imaged(record)
+            for k in 0..<3 {
+                densities.append([.text(name), .integer(k + 1), .real(Double(seen.visible[k]) / length), .real(Double(seen.mrs[k]) / length),
+                                  k == 0 ? .text("") : .real(Double(seen.new[k]) / length),
+                                  k == 0 ? .text("") : blank(Statistics.median(seen.segmentNewBySession[k]))])
             }
-            let spines = newSpines(record)
-            for s in spines {
+            for s in seen.newSpines {
                 newTable.append([.text(name), .text(String(UInt64(s.dendrite) * 1_000_000_000 + UInt64(s.serial))), .integer(s.dendrite),
-                                 .real(s.birthDay), s.deathDay.map { .real($0) } ?? .text(""), .text(s.transient ? "true" : "false"),
-                                 s.nearestTaskDistanceUm.map { .real($0) } ?? .text(""),
-                                 s.nearestTaskEnlarged.map { .text($0 ? "true" : "false") } ?? .text("")])
+                                 .integer(s.session), .integer(s.day), .real(s.positionUm), .real(s.birthDay),
+                                 s.deathDay.map { .real($0) } ?? .text(""),
+                                 .text(s.transient.map { $0 ? "transient" : "persistent" } ?? ""),
+                                 s.nearestMRSDistanceUm.map { .real($0) } ?? .text("")])
             }
-            let stream = RandomStream(type: context.generator, seeds: context.seeds,
-                                      purpose: StreamPurpose.clustering, index: regimeIndex)
-            let (observed, shuffled) = stream.withHandle { clustering(spines, edges: edges, random: $0) }
+            let stream = RandomStream(type: context.generator, seeds: context.seeds, purpose: StreamPurpose.clustering, index: regimeIndex)
+            let clustering = stream.withHandle {
+                HedrickImaging.clustering(seen.probes, edges: edges, nearbyUm: nearbyUm, shuffles: clusteringShuffles, random: $0)
+            }
             for k in 0..<(edges.count - 1) {
-                clusteringTable.append([.text(name), .real(edges[k]), .real(observed[k]), .real(shuffled[k])])
+                clusteringTable.append([.text(name), .real(edges[k]), blank(clustering.observed[k]), blank(clustering.shuffled[k])])
+                coactivityTable.append([.text(name), .real(edges[k]),
+                                        blank(record.coactivityPairs[k] > 0 ? record.coactivitySums[k] / Double(record.coactivityPairs[k]) : .nan),
+                                        .integer(record.coactivityPairs[k])])
             }
-            let near = [0.0, enrichmentDistanceUm]
-            let (nearObserved, nearShuffled) = stream.withHandle { clustering(spines, edges: near, random: $0) }
-            func mean(_ days: [Int], _ values: [Int: Double]) -> Double { days.reduce(0) { $0 + values[$1]! } / Double(days.count) }
+            for (s, value) in clustering.null.enumerated() { nullTable.append([.text(name), .integer(s + 1), .real(value)]) }
+            let counted = seen.new[1] + seen.new[2]
+            func ratio(_ a: Int, _ b: Int) -> Double { b > 0 ? Double(a) / Double(b) : .nan }
             figures[name] = RegimeFigures(
-                newSpineDensity: Double(spines.count) / length,
-                taskSpineDensityLate: mean(imaging.late, task),
-                transientFraction: spines.isEmpty ? .nan : Double(spines.filter(\.transient).count) / Double(spines.count),
-                clusteringEnrichment: nearShuffled[0] > 0 ? nearObserved[0] / nearShuffled[0] : .nan,
-                totalDensityChange: mean(imaging.late, totals) / mean(imaging.early, totals),
-                newSpines: spines.count, eligibleSpineSessions: record.eligibleSpines)
+                visibleDensity: Double(seen.visible[0]) / length,
+                newSpineDensity: Statistics.median(seen.segmentNew),
+                newSpineFraction: ratio(counted, seen.visible[0]),
+                newSpines: counted,
+                intervalRatio: ratio(seen.new[1], seen.new[2]),
+                transientFraction: ratio(seen.transient, seen.new[1]),
+                totalDensityRatio: ratio(seen.visible[2], seen.visible[0]),
+                mrsDensity: Statistics.median(seen.segmentMRS),
+                segmentsWithNewSpine: ratio(seen.segmentNew.filter { $0 > 0 }.count, seen.segmentNew.count),
+                nearbyMRSDensity: clustering.nearby, nearbyShuffleP: clustering.p, spearman: clustering.spearman,
+                coactivityExcess: HedrickImaging.firstBinExcess(sums: record.coactivitySums, pairs: record.coactivityPairs),
+                fuNewSpines: seen.fuNew, fuClustered: ratio(seen.fuAdjacent, seen.fuNew), fuWithin: ratio(seen.fuWithin, seen.fuNew),
+                clusteredSurvival: ratio(seen.fuClusteredAlive, seen.fuAdjacent),
+                unclusteredSurvival: ratio(seen.fuUnclusteredAlive, seen.fuNew - seen.fuAdjacent),
+                eligibleSpineSessions: record.eligibleSpines)
         }
         try directory.write("densities.csv", table: densities)
         try directory.write("new_spines.csv", table: newTable)
         try directory.write("clustering.csv", table: clusteringTable)
-        try directory.writeJSON("summary.json", LearningSummary(learning: figures["learning"]!, noTask: figures["notask"]!,
-                                                                 baselineRate: model.turnover.spinogenesisRate,
+        try directory.write("clustering_null.csv", table: nullTable)
+        try directory.write("coactivity.csv", table: coactivityTable)
+        try directory.writeJSON("summary.json", LearningSummary(figures: [("learning", figures["learning"]!), ("notask", figures["notask"]!)],
+                                                                 fuDay: fuDay, baselineRate: model.turnover.spinogenesisRate,
                                                                  newSpineLifetimeDays: newSpineLifetimeDays))
-        return ["densities.csv", "new_spines.csv", "clustering.csv", "summary.json"]
+        return ["densities.csv", "new_spines.csv", "clustering.csv", "clustering_null.csv", "coactivity.csv", "summary.json"]
     }
 }
 
+/// One regime's figures (docs/MODEL.md §5); NaN where not defined.
 struct RegimeFigures {
+    var visibleDensity: Double
     var newSpineDensity: Double
-    var taskSpineDensityLate: Double
-    var transientFraction: Double
-    var clusteringEnrichment: Double
-    var totalDensityChange: Double
+    var newSpineFraction: Double
     var newSpines: Int
+    var intervalRatio: Double
+    var transientFraction: Double
+    var totalDensityRatio: Double
+    var mrsDensity: Double
+    var segmentsWithNewSpine: Double
+    var nearbyMRSDensity: Double
+    var nearbyShuffleP: Double
+    var spearman: Double
+    var coactivityExcess: Double
+    var fuNewSpines: Int
+    var fuClustered: Double
+    var fuWithin: Double
+    var clusteredSurvival: Double
+    var unclusteredSurvival: Double
     var eligibleSpineSessions: Int
 }
 
-/// `summary.json`: the key figures, with Hedrick 2022's beside them.
+/// `summary.json`: the measures of Hedrick 2022 (and Fu 2012) per regime, with the published values beside them.
 struct LearningSummary: Encodable {
-    let learning: RegimeFigures
-    let noTask: RegimeFigures
+    let figures: [(String, RegimeFigures)]
+    let fuDay: Int?
     let baselineRate: Double
     let newSpineLifetimeDays: Double?
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: SummaryKey.self)
-        for (name, figures) in [("learning", learning), ("notask", noTask)] {
-            try c.encode(figures.newSpineDensity, forKey: SummaryKey("new_spine_density_\(name)"))
-            try c.encode(figures.taskSpineDensityLate, forKey: SummaryKey("task_spine_density_\(name)"))
-            try c.encode(figures.transientFraction, forKey: "transient_fraction_\(name)", orNullBecause: "no new spine was seen")
-            try c.encode(figures.clusteringEnrichment, forKey: "clustering_enrichment_\(name)",
-                         orNullBecause: "no task-related spine near the shuffled new spines")
-            try c.encode(figures.totalDensityChange, forKey: SummaryKey("total_density_change_\(name)"))
+        let noFu = fuDay == nil ? "the experiment ends before day \(ImagingSettings.fuDay)" : "no new spine of training days 1–4 was visible on day 5"
+        for (name, f) in figures {
+            try c.encode(f.visibleDensity, forKey: "visible_density_per_um_\(name)", orNullBecause: "no dendrite")
+            try c.encode(f.newSpineDensity, forKey: "new_spine_density_per_um_\(name)", orNullBecause: "no segment")
+            try c.encode(f.newSpineFraction, forKey: "new_spine_fraction_\(name)", orNullBecause: "no spine visible at IS1")
+            try c.encode(f.newSpines, forKey: SummaryKey("new_spines_counted_\(name)"))
+            try c.encode(f.intervalRatio, forKey: "new_spines_interval_ratio_\(name)", orNullBecause: "no new spine at IS3")
+            try c.encode(f.transientFraction, forKey: "transient_fraction_\(name)", orNullBecause: "no new spine at IS2")
+            try c.encode(f.totalDensityRatio, forKey: "total_density_ratio_\(name)", orNullBecause: "no spine visible at IS1")
+            try c.encode(f.mrsDensity, forKey: "mrs_density_per_um_\(name)", orNullBecause: "no segment")
+            try c.encode(f.segmentsWithNewSpine, forKey: "segments_with_new_spine_fraction_\(name)", orNullBecause: "no segment")
+            try c.encode(f.nearbyMRSDensity, forKey: "nearby_mrs_density_per_um_\(name)", orNullBecause: "no new spine")
+            try c.encode(f.nearbyShuffleP, forKey: "nearby_mrs_shuffle_p_\(name)", orNullBecause: "no new spine")
+            try c.encode(f.spearman, forKey: "mrs_density_distance_spearman_\(name)",
+                         orNullBecause: "no new spine, or the MRS density does not vary with distance")
+            try c.encode(f.coactivityExcess, forKey: "coactivity_first_bin_excess_\(name)",
+                         orNullBecause: "no pair of visible MRS in the first bin or in the others, or zero co-activity beyond the first bin")
+            try c.encode(f.fuNewSpines, forKey: SummaryKey("fu_new_spines_counted_\(name)"))
+            try c.encode(f.fuClustered, forKey: "clustered_new_spine_fraction_\(name)", orNullBecause: noFu)
+            try c.encode(f.fuWithin, forKey: "clustered_new_spine_fraction_within_5um_\(name)", orNullBecause: noFu)
+            try c.encode(f.clusteredSurvival, forKey: "clustered_new_spine_survival_\(name)", orNullBecause: fuDay == nil ? noFu : "no clustered new spine (Fu 2012)")
+            try c.encode(f.unclusteredSurvival, forKey: "unclustered_new_spine_survival_\(name)", orNullBecause: fuDay == nil ? noFu : "no unclustered new spine (Fu 2012)")
+            try c.encode(f.eligibleSpineSessions, forKey: SummaryKey("eligible_spine_sessions_\(name)"))
         }
-        try c.encode(learning.newSpineDensity / noTask.newSpineDensity, forKey: "new_spine_density_ratio_learning_over_notask",
-                     orNullBecause: "no new spine in the notask regime")
-        try c.encode(["learning": learning.newSpines, "notask": noTask.newSpines], forKey: SummaryKey("new_spines_counted"))
-        try c.encode(["learning": learning.eligibleSpineSessions, "notask": noTask.eligibleSpineSessions],
-                     forKey: SummaryKey("eligible_spine_sessions"))
         try c.encode(baselineRate, forKey: SummaryKey("baseline_spinogenesis_per_um_per_day"))
         try c.encodeIfPresent(newSpineLifetimeDays, forKey: SummaryKey("mean_new_spine_lifetime_days"))
-        try c.encode(["new_spine_density_learning": 0.039, "new_spine_density_notask": 0.020,
-                      "task_spine_density_learning": 0.34, "task_spine_density_notask": 0.21], forKey: SummaryKey("hedrick_2022"))
+        try c.encode(["new_spine_density_per_um_learning": 0.039, "new_spine_density_per_um_notask": 0.020,
+                      "mrs_density_per_um_learning": 0.34, "mrs_density_per_um_notask": 0.21,
+                      "transient_fraction_learning": 28.0 / 85.0, "segments_with_new_spine_fraction": 2.0 / 3.0],
+                     forKey: SummaryKey("hedrick_2022"))
     }
 }

@@ -2,8 +2,11 @@ import Foundation
 import SpineModel
 
 /// Records what `learning-vs-notask` measures (docs/MODEL.md §5): per regime,
-/// the spines as imaged on the imaging days, every birth and death, and the
-/// number of eligible spines per session; `finish` writes the result files.
+/// the spines of each field on its imaging sessions (and every dendrite on
+/// Fu et al. 2012's day), the co-activity of its visible movement-related
+/// spines by distance (summed at once: events are not kept), every birth and
+/// death, and the number of eligible spines per session; `finish` writes
+/// the result files.
 final class LearningRecorder: TimelineRecorder {
     let experiment: LearningExperiment
     let model: PopulationModel
@@ -21,8 +24,11 @@ final class LearningRecorder: TimelineRecorder {
     /// Everything one regime produced.
     struct RegimeRecord: Codable {
         var regime: String
-        /// [imaging day: [dendrite: observations]]
+        /// [observed day: [dendrite: observations]] (empty for a dendrite not imaged that day)
         var observations: [Int: [[SpineObservation]]] = [:]
+        /// Co-activity of pairs of visible MRS on a dendrite at its sessions, summed per distance bin, and the pairs.
+        var coactivitySums: [Double]
+        var coactivityPairs: [Int]
         /// Births and deaths by dendrite and serial.
         var births: [[UInt32: Event]]
         var deaths: [[UInt32: Event]]
@@ -44,14 +50,32 @@ final class LearningRecorder: TimelineRecorder {
     func trackStarted(_ track: Track, conditions: [String]) throws {
         guard conditions.count == 1 else { return }
         let empty = Array(repeating: [UInt32: Event](), count: track.dendrites.count)
-        records.append(RegimeRecord(regime: conditions[0], births: empty, deaths: empty))
+        let bins = experiment.distanceEdges.count - 1
+        records.append(RegimeRecord(regime: conditions[0], coactivitySums: Array(repeating: 0, count: bins),
+                                    coactivityPairs: Array(repeating: 0, count: bins), births: empty, deaths: empty))
     }
 
-    func wantsObservations(_ track: Track, day: Int) -> Bool { experiment.imagingDays.contains(day) }
+    func wantsObservations(_ track: Track, day: Int) -> Bool { experiment.observedDays.contains(day) }
 
     func sessionsEnded(_ track: Track, day: Int, phase: SessionPhase, outcomes: [SessionOutcome]) throws {
-        if wantsObservations(track, day: day) { records[records.count - 1].observations[day] = outcomes.map { $0.observations ?? [] } }
-        records[records.count - 1].eligibleSpines += outcomes.reduce(0) { $0 + $1.sources.count }
+        let last = records.count - 1
+        if wantsObservations(track, day: day) {
+            let imaging = experiment.imaging, threshold = log(imaging.vDetUm3)
+            var kept: [[SpineObservation]] = []
+            var sums = records[last].coactivitySums, pairs = records[last].coactivityPairs
+            for (d, outcome) in outcomes.enumerated() {
+                let imaged = imaging.sessions(dendrite: d).contains(day)
+                kept.append(imaged || day == experiment.fuDay ? outcome.observations ?? [] : [])
+                guard imaged, let observations = outcome.observations, let events = outcome.events else { continue }
+                let mrs = observations.indices.filter { observations[$0].movementRelated && observations[$0].logVolume >= threshold }
+                HedrickImaging.addCoactivity(positions: mrs.map { observations[$0].positionUm }, events: mrs.map { events[$0] },
+                                             windowMs: experiment.guided.coactivityWindowMs, edges: experiment.distanceEdges,
+                                             sums: &sums, pairs: &pairs)
+            }
+            records[last].observations[day] = kept
+            (records[last].coactivitySums, records[last].coactivityPairs) = (sums, pairs)
+        }
+        records[last].eligibleSpines += outcomes.reduce(0) { $0 + $1.sources.count }
     }
 
     func stepEnded(_ track: Track, reports: [DendriteStepReport]) throws {

@@ -20,6 +20,9 @@ struct SessionOutcome: Sendable {
     var sources: [Double]
     /// The spines as imaging sees them (only when a recorder asked).
     var observations: [SpineObservation]?
+    /// Each spine's glutamate events of the session, in the order of
+    /// `observations` (only with them; not kept by the recorders).
+    var events: [[Double]]?
 }
 
 /// How imaging identifies movement-related spines (Hedrick 2022; docs/MODEL.md §5).
@@ -83,7 +86,7 @@ struct PhaseDynamics: Sendable {
         let enlarged = (0..<n).map { criteria.isEnlarged(logVolume: table.logVolume[$0], baselineLogVolume: table.baselineLogVolume[$0]) }
         let sources = criteria.eligiblePositions(positionsUm: positions, taskRelated: task, enlarged: enlarged, events: events,
                                                  rule: activity.guided)
-        guard let movement else { return SessionOutcome(sources: sources, observations: nil) }
+        guard let movement else { return SessionOutcome(sources: sources, observations: nil, events: nil) }
         let related = dendrite.analysis.withHandle { random in
             ActivityAnalysis.movementRelated(events: events, movements: timeline.movements, durationMs: session.durationMs,
                                              shuffles: movement.shuffles, percentile: movement.percentile, random: random)
@@ -93,6 +96,6 @@ struct PhaseDynamics: Sendable {
                              baselineLogVolume: table.baselineLogVolume[i], taskRelated: task[i], movementRelated: related[i],
                              birthDay: table.birthDay[i], origin: table.origin[i])
         }
-        return SessionOutcome(sources: sources, observations: observations)
+        return SessionOutcome(sources: sources, observations: observations, events: events)
     }
 }

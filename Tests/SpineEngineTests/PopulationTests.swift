@@ -128,13 +128,7 @@ struct PopulationTests {
         let n = 20_000
         let start = log(rules.newSpineVolume)
         let dendrite = uniformDendrite(count: n, logVolume: start, seed: 99)
-        var deaths: [Double] = []
-        var t = 0.0
-        while dendrite.table.count > 0 && t < 400 {
-            let report = try kernel.advance(dendrite, from: t, days: stepDays, wholeDay: false)
-            t += stepDays
-            deaths += report.events.filter { !$0.isBirth }.map { $0.day - stepDays / 2 }
-        }
+        let deaths = try deathTimes(dendrite, kernel: kernel, stepDays: stepDays, untilDay: 400)
         #expect(dendrite.table.count == 0)
         let theory = try OUTurnoverTheory(size: LogSizeOU(), rules: rules).meanLifetimeDays(fromLogVolume: start)
         let tolerance = 4 * (sampleVariance(deaths) / Double(n)).squareRoot() + 0.01 * theory
@@ -147,10 +141,7 @@ struct PopulationTests {
     /// day; the mean over days is held to 4 single-day SE.
     @Test("density is stationary with calibrated baseline spinogenesis")
     func stationaryDensity() throws {
-        let folder = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let experiment = folder.appendingPathComponent("stationary.yaml")
-        try """
+        let (rows, _) = try runPopulation("""
             experiment: population
             seed: 3
             dendrites: {count: 200, length_um: 100}
@@ -158,9 +149,7 @@ struct PopulationTests {
             step_days: 0.25
             initial_population: {density_per_um: 1.5, fraction_potentiated: 0, sizes: equilibrium}
             turnover: {spinogenesis: {rate_per_um_per_day: auto}}
-            """.write(to: experiment, atomically: true, encoding: .utf8)
-        try ExperimentRunner.run(RunOptions(experimentPath: experiment.path, outputPath: folder.appendingPathComponent("out").path, quiet: true))
-        let rows = try csvRows(folder.appendingPathComponent("out/turnover_daily.csv"))
+            """)
         let expected = 1.5 * 200 * 100
         let counts = rows.map { Double($0["spines"]!)! }
         #expect(counts.count == 60)
@@ -169,6 +158,19 @@ struct PopulationTests {
         // and the early days carry no transient: the first 10 days' mean is as close.
         #expect(abs(sampleMean(Array(counts.prefix(10))) - expected) < 4 * expected.squareRoot())
     }
+}
+
+/// Advances `dendrite` in steps of `stepDays` until it is empty (or the
+/// day is reached); the death times, each taken at its step's middle.
+func deathTimes(_ dendrite: Dendrite, kernel: HomeCageKernel, stepDays: Double, untilDay: Double) throws -> [Double] {
+    var deaths: [Double] = []
+    var t = 0.0
+    while dendrite.table.count > 0 && t < untilDay {
+        let report = try kernel.advance(dendrite, from: t, days: stepDays, wholeDay: false)
+        t += stepDays
+        deaths += report.events.filter { !$0.isBirth }.map { $0.day - stepDays / 2 }
+    }
+    return deaths
 }
 
 func sampleMean(_ x: [Double]) -> Double { x.reduce(0, +) / Double(x.count) }

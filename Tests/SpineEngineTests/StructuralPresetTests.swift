@@ -24,13 +24,7 @@ struct StructuralPresetTests {
         let n = 10_000, stepDays = 0.1
         let start = log(rules.newSpineVolume)
         let dendrite = uniformDendrite(count: n, logVolume: start, seed: 7)
-        var deaths: [Double] = []
-        var t = 0.0
-        while dendrite.table.count > 0 && t < 2_000 {
-            let report = try kernel.advance(dendrite, from: t, days: stepDays, wholeDay: false)
-            t += stepDays
-            deaths += report.events.filter { !$0.isBirth }.map { $0.day - stepDays / 2 }
-        }
+        let deaths = try deathTimes(dendrite, kernel: kernel, stepDays: stepDays, untilDay: 2_000)
         #expect(dendrite.table.count == 0)
         let theory = try OUTurnoverTheory(size: Self.fast, rules: rules).meanLifetimeDays(fromLogVolume: start)
         let tolerance = 4 * (sampleVariance(deaths) / Double(n)).squareRoot() + 0.02 * theory
@@ -94,10 +88,7 @@ struct StructuralPresetTests {
     /// plus the daily-step bridge's bias (1 % for ca1's fast τ_s).
     @Test("the presets hold density stationary from their equilibrium", arguments: ["adult-cortex", "ca1"])
     func presetStationaryDensity(preset: String) throws {
-        let folder = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let experiment = folder.appendingPathComponent("preset.yaml")
-        try """
+        let (rows, summary) = try runPopulation("""
             experiment: population
             seed: 5
             dendrites: {count: 100, length_um: 100}
@@ -107,14 +98,11 @@ struct StructuralPresetTests {
             initial_population: {density_per_um: 1.5, fraction_potentiated: 0, sizes: equilibrium}
             turnover: {spinogenesis: {rate_per_um_per_day: auto}}
             recording: {turnover_events: false, survival_cohort_days: [0]}
-            """.write(to: experiment, atomically: true, encoding: .utf8)
-        try ExperimentRunner.run(RunOptions(experimentPath: experiment.path, outputPath: folder.appendingPathComponent("out").path, quiet: true))
-        let rows = try csvRows(folder.appendingPathComponent("out/turnover_daily.csv"))
+            """)
         let expected = 1.5 * 100 * 100
         let mean = sampleMean(rows.map { Double($0["spines"]!)! })
         #expect(abs(mean - expected) < 4 * expected.squareRoot() + 0.01 * expected, "\(preset): mean spine count \(mean), expected \(expected)")
         // At stationarity formed and eliminated per 14 days balance (each a count of O(N·f) spines).
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("out/summary.json"))) as! [String: Any]
         let formed = summary["formed_fraction_per_14_days"] as! Double, eliminated = summary["eliminated_fraction_per_14_days"] as! Double
         #expect(abs(formed - eliminated) < 0.1 * max(formed, eliminated) + 4 / expected.squareRoot(), "\(preset): \(formed) vs \(eliminated)")
         if preset == "ca1" {
@@ -131,10 +119,7 @@ struct StructuralPresetTests {
     /// lifetime cannot be extrapolated (null with the reason).
     @Test("turnover per imaging interval of a population that does not turn over")
     func turnoverWindowByHand() throws {
-        let folder = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let experiment = folder.appendingPathComponent("window.yaml")
-        try """
+        let (_, summary) = try runPopulation("""
             experiment: population
             seed: 1
             dendrites: {count: 2, length_um: 50}
@@ -143,11 +128,22 @@ struct StructuralPresetTests {
             size_dynamics: {preset: none, intrinsic_noise: false}
             initial_population: {density_per_um: 1, fraction_potentiated: 0, sizes: stationary}
             recording: {turnover_events: false, survival_cohort_days: [0]}
-            """.write(to: experiment, atomically: true, encoding: .utf8)
-        try ExperimentRunner.run(RunOptions(experimentPath: experiment.path, outputPath: folder.appendingPathComponent("out").path, quiet: true))
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("out/summary.json"))) as! [String: Any]
+            """)
         #expect(summary["formed_fraction_per_14_days"] as? Double == 0 && summary["eliminated_fraction_per_14_days"] as? Double == 0)
         #expect(summary["cohort_survival_14_days"] as? Double == 1)
         #expect(summary["mean_spine_lifetime_days"] is NSNull)
     }
+}
+
+/// Runs a population experiment given as YAML text in a temporary directory;
+/// returns the rows of its turnover_daily.csv and its summary.json.
+func runPopulation(_ yaml: String) throws -> (daily: [[String: String]], summary: [String: Any]) {
+    let folder = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let experiment = folder.appendingPathComponent("population.yaml")
+    try yaml.write(to: experiment, atomically: true, encoding: .utf8)
+    let out = folder.appendingPathComponent("out")
+    try ExperimentRunner.run(RunOptions(experimentPath: experiment.path, outputPath: out.path, quiet: true))
+    let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+    return (try csvRows(out.appendingPathComponent("turnover_daily.csv")), summary)
 }

@@ -63,6 +63,7 @@ test: build venv
 	  $(PYTHON) Experiments/plot_chindemi.py Results/stdp-chindemi --out $$tmp/chindemi.png && test -s $$tmp/chindemi.png && \
 	  $(PYTHON) Experiments/plot_population.py Results/intrinsic --out $$tmp/intrinsic.png && \
 	  $(PYTHON) Experiments/plot_population.py Results/turnover --out $$tmp/turnover.png && \
+	  $(PYTHON) Experiments/plot_population.py Results/turnover-ca1 --out $$tmp/turnover-ca1.png && test -s $$tmp/turnover-ca1.png && \
 	  $(PYTHON) Experiments/plot_heterosynaptic.py Results/heterosynaptic --out $$tmp/heterosynaptic.png && \
 	  $(PYTHON) Experiments/plot_shrinkage.py Results/heterosynaptic-oh2015 --out $$tmp/oh2015.png && test -s $$tmp/oh2015.png && \
 	  $(PYTHON) Experiments/plot_cooperativity.py Results/cooperativity --out $$tmp/cooperativity.png && test -s $$tmp/cooperativity.png && \
@@ -110,6 +111,7 @@ figures: venv
 	$(PYTHON) Experiments/plot_chindemi.py Results/stdp-chindemi
 	$(PYTHON) Experiments/plot_population.py Results/intrinsic
 	$(PYTHON) Experiments/plot_population.py Results/turnover
+	$(PYTHON) Experiments/plot_population.py Results/turnover-ca1
 	$(PYTHON) Experiments/plot_heterosynaptic.py Results/heterosynaptic
 	$(PYTHON) Experiments/plot_shrinkage.py Results/heterosynaptic-oh2015
 	$(PYTHON) Experiments/plot_cooperativity.py Results/cooperativity

@@ -30,29 +30,12 @@
 # where OUT is `--out DIR`, `$SPINESIM_EXAMPLE_OUT` or `examples/out/`.
 
 # %%
-import argparse
-import os
-from pathlib import Path
-
-import matplotlib
-
-if "__file__" in globals():  # a script, not a notebook: no display needed
-    matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import spinesim
 
 NAME = "heterosynaptic-oh2015"
-SIZE = os.environ.get("SPINESIM_EXAMPLE_SIZE", "full")
-if SIZE not in ("full", "smallest"):
-    raise SystemExit(f"SPINESIM_EXAMPLE_SIZE must be 'full' or 'smallest', not {SIZE!r}")
-HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-ROOT = next(p for p in (HERE, *HERE.parents) if (p / "Experiments").is_dir())
-parser = argparse.ArgumentParser(description="Run a reduced Experiments/heterosynaptic-oh2015.yaml and draw its figure.")
-parser.add_argument("--out", default=os.environ.get("SPINESIM_EXAMPLE_OUT", ROOT / "examples" / "out"),
-                    help="directory for the run (OUT/heterosynaptic-oh2015/) and the figure (OUT/heterosynaptic-oh2015.png)")
-args, _ = parser.parse_known_args()  # a notebook kernel passes its own arguments
-OUT = Path(args.out)
+SIZE, ROOT, OUT = spinesim.example_setup(NAME, globals().get("__file__"))
 
 # %% [markdown]
 # ## Run a reduced version of the experiment

@@ -8,6 +8,7 @@
 >>> spinesim.run("Experiments/stdp.yaml", pairing__pairs=30)   # runs spinesim
 """
 
+from ._gallery import example_setup
 from ._read import Run, overrides_from_command, read_run, read_sweep
 from ._run import SpinesimError, find_binary, format_value, override_arguments, run
 
@@ -16,6 +17,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Run",
     "SpinesimError",
+    "example_setup",
     "find_binary",
     "format_value",
     "override_arguments",

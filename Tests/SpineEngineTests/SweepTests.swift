@@ -89,6 +89,13 @@ struct SweepTests {
         #expect(seeds.entries.allSatisfy { $0.overrides.isEmpty })
     }
 
+    @Test("every shipped sweep file is valid at every point", arguments: ((try? FileManager.default.contentsOfDirectory(
+        atPath: packageRoot.appendingPathComponent("Experiments").path)) ?? []).filter { $0.hasPrefix("sweep-") && $0.hasSuffix(".yaml") }.sorted())
+    func shippedSweeps(name: String) throws {
+        let sweep = try Sweep(path: packageRoot.appendingPathComponent("Experiments/\(name)").path, threads: 1)
+        #expect(sweep.entries.count == sweep.spec.points.count * sweep.spec.seeds.count && !sweep.entries.isEmpty)
+    }
+
     @Test("--list prints one shell command per entry: its spinesim run")
     func listPrintsCommands() throws {
         let (folder, file) = try sweepFolder()

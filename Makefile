@@ -71,6 +71,7 @@ test: build venv
 	  $(PYTHON) Experiments/plot_memory.py Results/memory-stability --out-prefix $$tmp/memory && \
 	  $(PYTHON) Experiments/plot_memory.py Results/memory-interference --out-prefix $$tmp/interference && \
 	  $(PYTHON) Experiments/plot_memory.py Results/memory-reactivation --out-prefix $$tmp/reactivation && \
+	  $(PYTHON) Experiments/plot_sweep_noise.py Results/sweep-noise --out $$tmp/sweep-noise.png && test -s $$tmp/sweep-noise.png && \
 	  test -s $$tmp/stdp.png && test -s $$tmp/frequency.png && test -s $$tmp/intrinsic.png && \
 	  test -s $$tmp/turnover.png && test -s $$tmp/heterosynaptic.png && test -s $$tmp/learning.png && \
 	  test -s $$tmp/memory-retention.png && test -s $$tmp/memory-sizes.png && \
@@ -118,6 +119,7 @@ figures: venv
 	$(PYTHON) Experiments/plot_learning.py Results/learning-vs-notask
 	$(PYTHON) Experiments/plot_memory.py Results/memory-stability --raster-condition learning_noise_on
 	$(PYTHON) Experiments/plot_memory.py Results/memory-interference --raster-condition A_then_B
+	$(PYTHON) Experiments/plot_sweep_noise.py Results/sweep-noise
 	$(PYTHON) Experiments/plot_memory.py Results/memory-reactivation --raster-condition reactivation
 
 # Dense clock-driven GB kernel: Swift (spinesim bench kernel) against its C

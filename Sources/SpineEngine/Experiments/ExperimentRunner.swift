@@ -16,10 +16,13 @@ public struct RunOptions: Sendable {
     public var keepCheckpoints: Bool
     /// The most memory the run may need (bytes; nil: this machine's memory).
     public var maximumMemoryBytes: Double?
+    /// The command the manifest records (default: this process's command
+    /// line; a sweep records each entry's equivalent `spinesim run`).
+    public var command: [String]?
 
     public init(experimentPath: String, outputPath: String? = nil, seed: UInt64? = nil, threads: Int? = nil,
                 overrides: [String] = [], force: Bool = false, quiet: Bool = false, checkpointEveryDays: Int? = nil,
-                keepCheckpoints: Bool = false, maximumMemoryBytes: Double? = nil) {
+                keepCheckpoints: Bool = false, maximumMemoryBytes: Double? = nil, command: [String]? = nil) {
         self.experimentPath = experimentPath
         self.outputPath = outputPath
         self.seed = seed
@@ -30,6 +33,7 @@ public struct RunOptions: Sendable {
         self.checkpointEveryDays = checkpointEveryDays
         self.keepCheckpoints = keepCheckpoints
         self.maximumMemoryBytes = maximumMemoryBytes
+        self.command = command
     }
 }
 
@@ -61,7 +65,7 @@ public enum ExperimentRunner {
         }
         let manifest = Manifest(runID: UUID().uuidString.lowercased(), configurationDigest: try experiment.digest(),
                                 experiment: experiment.kind.rawValue, experimentFile: options.experimentPath,
-                                command: CommandLine.arguments, seed: experiment.seed, generator: experiment.generator.name,
+                                command: options.command ?? CommandLine.arguments, seed: experiment.seed, generator: experiment.generator.name,
                                 threads: threads, checkpointEveryDays: options.checkpointEveryDays,
                                 status: "running", startedAt: Date(), outputs: [], configuration: experiment)
         var context = RunContext(directory: directory, seeds: StreamSeeds(runSeed: experiment.seed),
@@ -152,6 +156,9 @@ public enum ExperimentRunner {
         // Signals are caught before any work. A run over days stops at its next
         // day with a checkpoint; a run in one piece records the stop and exits.
         Interrupts.install()
+        // A process may run several experiments (a sweep): this run's stop
+        // action must not outlive it.
+        defer { Interrupts.onRequest(nil) }
         if !experiment.kind.runsOverDays {
             var stopped = manifest
             stopped.status = "interrupted: stopped by a signal before completion; this experiment runs in one piece, run it again"

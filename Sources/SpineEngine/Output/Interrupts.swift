@@ -12,7 +12,7 @@ public enum Interrupts {
 
     /// Makes a signal run `action` at once (it should record the stop and exit)
     /// instead of waiting for the run to poll `requested`.
-    public static func onRequest(_ action: @escaping @Sendable () -> Void) {
+    public static func onRequest(_ action: (@Sendable () -> Void)?) {
         immediate.withLock { $0 = action }
     }
 

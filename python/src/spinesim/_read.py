@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import pandas as pd
 
@@ -264,24 +265,91 @@ def _run_labels(runs: Sequence[Run]) -> List[str]:
     return [str(run.path) for run in runs]
 
 
+#: The index a ``spinesim sweep`` writes into its directory.
+SWEEP_INDEX = "sweep.json"
+
+
+def _read_sweep_directory(
+    path: Path, *, allow_incomplete: bool
+) -> Tuple[List[Run], List[Dict[str, Any]], List[str]]:
+    """The runs of a ``spinesim sweep`` directory: (runs, their front columns, grid keys).
+
+    Entries come from ``sweep.json``; whether an entry completed is read from
+    its own manifest (``sweep.json`` is only rewritten by the process that runs
+    the whole sweep, so it may be older than the runs of a job array).
+    """
+    index_path = path / SWEEP_INDEX
+    try:
+        index = _read_json(index_path)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{index_path}: not valid JSON ({error})") from error
+    if not isinstance(index, dict) or not isinstance(index.get("entries"), list):
+        raise ValueError(f"{index_path}: not a SpineSim sweep index (no 'entries' list)")
+    keys = [str(axis["key"]) for axis in index.get("grid", [])]
+    runs: List[Run] = []
+    fronts: List[Dict[str, Any]] = []
+    skipped: List[str] = []
+    for entry in index["entries"]:
+        directory = path / str(entry["directory"])
+        manifest = directory / "manifest.json"
+        status = None
+        if manifest.is_file():
+            try:
+                status = _read_json(manifest).get("status")
+            except (json.JSONDecodeError, AttributeError):
+                status = None
+        if status is None or (status != "completed" and not allow_incomplete):
+            skipped.append(f"{entry['directory']} ({status or 'missing'})")
+            continue
+        run = Run(directory, allow_incomplete=allow_incomplete)
+        overrides = entry.get("overrides") or {}
+        front: Dict[str, Any] = {"run": str(entry["directory"]), "point": entry["point"], "seed": entry["seed"]}
+        front.update({key: _parse_scalar(str(overrides[key])) if key in overrides else None for key in keys})
+        runs.append(run)
+        fronts.append(front)
+    if skipped:
+        warnings.warn(
+            f"{path}: {len(skipped)} of {len(index['entries'])} sweep entries not read "
+            f"(not completed): {', '.join(skipped)}",
+            stacklevel=3,
+        )
+    if not runs:
+        raise ValueError(f"{path}: no completed run in the sweep ({', '.join(skipped) or 'no entries'})")
+    return runs, fronts, keys
+
+
 def read_sweep(
-    paths: Iterable[Union[PathLike, Run]], *, allow_incomplete: bool = False
+    paths: Union[PathLike, Iterable[Union[PathLike, Run]]], *, allow_incomplete: bool = False
 ) -> Dict[str, pd.DataFrame]:
     """Read several runs into one long DataFrame per table.
 
-    Each row carries, in front of the table's own columns, ``run`` (the run
-    directory's name; its path as given when two directories share a name),
-    ``seed`` (the manifest's seed) and one column per ``--set`` override found
-    in any run's recorded command, named by its key (``pairing.pairs``; empty
-    for a run that did not set it). A table that only some runs have holds
-    only their rows.
+    ``paths`` is either a sweep directory written by ``spinesim sweep`` (it
+    holds ``sweep.json``) or a list of run directories.
+
+    *A sweep directory*: every entry of ``sweep.json`` whose run completed
+    (its own ``manifest.json`` says so) is read; entries that did not complete
+    are left out with a :class:`UserWarning` naming them. Each row carries, in
+    front of the table's own columns, ``run`` (the entry's directory,
+    ``point-NNNN-seed-S``), ``point`` (the grid point, from 0), ``seed`` and
+    one column per grid key in the sweep file's order (``size_dynamics.stationary_sd``),
+    its value parsed like a YAML scalar (numbers as numbers; lists stay text).
+
+    *A list of run directories* (or :class:`Run` objects): each row carries
+    ``run`` (the run directory's name; its path as given when two directories
+    share a name), ``seed`` (the manifest's seed) and one column per ``--set``
+    override found in any run's recorded command, named by its key
+    (``pairing.pairs``; empty for a run that did not set it).
+
+    A table that only some runs have holds only their rows.
 
     Parameters
     ----------
     paths:
-        Run directories (or :class:`Run` objects), in the order wanted.
+        A sweep directory, or run directories (or :class:`Run` objects) in the
+        order wanted.
     allow_incomplete:
-        Passed to :func:`read_run`.
+        Passed to :func:`read_run`; for a sweep directory, also read entries
+        whose run did not complete (entries never started are still left out).
 
     Returns
     -------
@@ -290,37 +358,51 @@ def read_sweep(
 
     Raises
     ------
+    FileNotFoundError
+        A run directory or ``sweep.json`` entry has no manifest (lists only).
     ValueError
-        No runs were given, or a table already has a column that the sweep
-        would add (``run``, ``seed`` or an override key).
+        No runs were given (or none of a sweep completed), ``sweep.json`` is
+        not a sweep index, or a table already has a column that would be
+        added (``run``, ``point``, ``seed``, a grid or override key).
     """
-    runs = [p if isinstance(p, Run) else read_run(p, allow_incomplete=allow_incomplete) for p in paths]
-    if not runs:
-        raise ValueError("read_sweep: no run directories given")
-    labels = _run_labels(runs)
-    override_keys: List[str] = []
-    for run in runs:
-        for key in run.overrides:
-            if key not in override_keys:
-                override_keys.append(key)
+    fronts: List[Dict[str, Any]]
+    if isinstance(paths, (str, os.PathLike)) and (Path(paths) / SWEEP_INDEX).is_file():
+        runs, fronts, _ = _read_sweep_directory(Path(paths), allow_incomplete=allow_incomplete)
+    else:
+        if isinstance(paths, (str, os.PathLike)):
+            raise ValueError(
+                f"read_sweep: {paths} is not a sweep directory (it has no {SWEEP_INDEX}); "
+                "give a sweep directory or a list of run directories"
+            )
+        runs = [p if isinstance(p, Run) else read_run(p, allow_incomplete=allow_incomplete) for p in paths]
+        if not runs:
+            raise ValueError("read_sweep: no run directories given")
+        labels = _run_labels(runs)
+        override_keys: List[str] = []
+        for run in runs:
+            for key in run.overrides:
+                if key not in override_keys:
+                    override_keys.append(key)
+        fronts = []
+        for run, label in zip(runs, labels):
+            overrides = run.overrides
+            front: Dict[str, Any] = {"run": label, "seed": run.seed}
+            front.update({key: overrides.get(key) for key in override_keys})
+            fronts.append(front)
     names = sorted({name for run in runs for name in run.tables})
     result: Dict[str, pd.DataFrame] = {}
     for name in names:
         parts: List[pd.DataFrame] = []
-        for run, label in zip(runs, labels):
+        for run, front in zip(runs, fronts):
             if name not in run:
                 continue
             frame = run.table(name)
-            added = ["run", "seed", *override_keys]
-            clash = [c for c in added if c in frame.columns]
+            clash = [c for c in front if c in frame.columns]
             if clash:
                 raise ValueError(
                     f"{run.path}: table {name!r} already has the column(s) {clash}, "
                     "which read_sweep would add"
                 )
-            overrides = run.overrides
-            front = {"run": label, "seed": run.seed}
-            front.update({key: overrides.get(key) for key in override_keys})
             part = frame.copy()
             for position, (column, value) in enumerate(front.items()):
                 part.insert(position, column, [value] * len(part))

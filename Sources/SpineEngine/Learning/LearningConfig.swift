@@ -11,7 +11,7 @@ extension LearningExperiment {
         let activity = settings.activity!
         try ResourceLimits.checkGrid(activity.diffusion, lengthUm: population.dendriteLengthUm, windowMs: activity.session.durationMs, in: root)
         try ResourceLimits.checkTaskWiring(activity.guided, lengthUm: population.dendriteLengthUm, in: root)
-        var imaging = ImagingSettings(vDetUm3: 0.065, firstDays: [1, 2, 3], intervalDays: 5, segmentUm: 40)
+        var imaging = ImagingSettings(vDetUm3: 0.1, firstDays: [1, 2, 3], intervalDays: 5, segmentUm: 40)
         if let section = try root.mapping("imaging") {
             imaging.vDetUm3 = try section.positiveDouble("v_det_um3", upTo: 1000, default: imaging.vDetUm3, unit: "µm³")
             if section.contains("first_days") { imaging.firstDays = try section.wholeDays("first_days", in: 1...days) } else { _ = section.value("first_days") }

@@ -58,7 +58,7 @@ struct TurnoverEventsTests {
         #expect(members.count == Self.durationDays)
         // Deterministic header: gzip magic, deflate, no flags (no file name), modification time 0.
         #expect(Array(gz.prefix(8)) == [0x1f, 0x8b, 8, 0, 0, 0, 0, 0])
-        #expect(gz.count * 3 < csv.count, "compressed \(gz.count) bytes of \(csv.count)")
+        #expect(gz.count * 2 < csv.count, "compressed \(gz.count) bytes of \(csv.count)")
 
         #expect((try manifest(compressed)["outputs"] as? [String])?.contains("turnover.csv.gz") == true)
         #expect(try resolvedTurnoverEvents(compressed) as? String == "gzip")

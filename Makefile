@@ -1,6 +1,7 @@
 # SpineSim: the two commands a fresh machine needs are `make run` and `make test`.
 # Both install GSL (libgsl-dev, through apt-get) when pkg-config cannot find it,
-# and Python packages into .venv/ when a target needs them.
+# zlib's header (zlib1g-dev) when it is missing, and Python packages into .venv/
+# when a target needs them.
 
 SWIFT      ?= swift
 PYTHON3    ?= python3
@@ -16,7 +17,7 @@ RELEASE    := -c release
 # manifest's "build"); the packages are resolved first so that they are known.
 BUILD_INFO  = $$($(SWIFT) package resolve >/dev/null 2>&1; SWIFT=$(SWIFT) scripts/build-flags.sh)
 
-.PHONY: run test python-test examples examples-smallest figures bench bench-scaling bench-venv bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl venv clean help
+.PHONY: run test python-test examples examples-smallest figures bench bench-scaling bench-venv bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl zlib venv clean help
 
 help:
 	@echo "make run           build (release) and run the default experiment (memory-stability) into Results/"
@@ -35,10 +36,16 @@ gsl:
 	  echo "GSL not found by pkg-config: installing libgsl-dev with apt-get"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgsl-dev pkg-config; }
 
-release: gsl
+# zlib writes the gzip-compressed event log (recording.turnover_events: gzip).
+zlib:
+	@{ pkg-config --exists zlib 2>/dev/null || test -f /usr/include/zlib.h; } || { \
+	  echo "zlib.h not found: installing zlib1g-dev with apt-get"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zlib1g-dev pkg-config; }
+
+release: gsl zlib
 	$(SWIFT) build $(RELEASE) --product spinesim $(BUILD_INFO)
 
-build: gsl
+build: gsl zlib
 	$(SWIFT) build --build-tests $(BUILD_INFO)
 
 venv: $(VENV)/.installed

@@ -29,6 +29,13 @@ let package = Package(
             pkgConfig: "gsl",
             providers: [.apt(["libgsl-dev"])]
         ),
+        // zlib (gzip-compressed result streams): module map and a shim header
+        // with inline functions for zlib's initialisation macros.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // Thin Swift layer over GSL: generators, distributions, ODE driver,
         // histograms. No model logic.
         .target(name: "GSL", dependencies: ["CGSL"], swiftSettings: hotLoopSettings),
@@ -38,7 +45,7 @@ let package = Package(
         // The engine: experiment files, runners, recorders, manifests, benchmarks.
         .target(
             name: "SpineEngine",
-            dependencies: ["SpineModel", "GSL", "CGSL", .product(name: "Yams", package: "Yams")],
+            dependencies: ["SpineModel", "GSL", "CGSL", "CZlib", .product(name: "Yams", package: "Yams")],
             swiftSettings: hotLoopSettings
         ),
         .executableTarget(

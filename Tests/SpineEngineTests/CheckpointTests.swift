@@ -54,14 +54,17 @@ struct CheckpointTests {
         recording:
           size_distribution_days: {from: 0, to: 200, step: 50}
           survival_cohort_days: [0, 100]
+          turnover_events: csv
         """
 
-    @Test("a run killed with SIGKILL and resumed writes the same bytes as an uninterrupted run, for any thread count")
-    func killAndResume() throws {
+    @Test("a run killed with SIGKILL and resumed writes the same bytes as an uninterrupted run, for any thread count; with the event log plain or gzip",
+          arguments: ["csv", "gzip"])
+    func killAndResume(turnoverEvents: String) throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("long.yaml")
-        try experiment.write(to: file, atomically: true, encoding: .utf8)
+        try experiment.replacingOccurrences(of: "turnover_events: csv", with: "turnover_events: \(turnoverEvents)")
+            .write(to: file, atomically: true, encoding: .utf8)
         let reference = folder.appendingPathComponent("reference")
         let whole = try spinesim(["run", file.path, "--out", reference.path, "--threads", "2", "--quiet"])
         #expect(whole.status == 0, "\(whole.standardError)")
@@ -79,6 +82,7 @@ struct CheckpointTests {
         #expect(resumed.status == 0, "\(resumed.standardError)")
         let expected = try resultFiles(reference)
         let got = try resultFiles(killed)
+        #expect(expected[turnoverEvents == "gzip" ? "turnover.csv.gz" : "turnover.csv"] != nil)
         #expect(got.keys.sorted() == expected.keys.sorted())
         for (name, data) in expected { #expect(got[name] == data, "\(name) differs after kill and resume") }
         let manifest = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: killed.appendingPathComponent("manifest.json"))) as? [String: Any])

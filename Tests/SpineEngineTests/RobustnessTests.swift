@@ -112,7 +112,7 @@ struct RobustnessTests {
         let replaced = try spinesim(["run", population.path, "--out", out.path, "--force"])
         #expect(replaced.status == 0 && replaced.standardError.contains("replacing the previous run"))
         let entries = directoryEntries(out)
-        #expect(!entries.contains("stdp.csv") && entries.contains("README.md") && entries.contains("turnover.csv"))
+        #expect(!entries.contains("stdp.csv") && entries.contains("README.md") && entries.contains("density.csv"))
         #expect(try manifest(out)["experiment"] as? String == "population")
         #expect(!entries.contains(".partial") && !entries.contains("checkpoints"))
     }

@@ -6,7 +6,23 @@ import Foundation
 /// checkpoint), and the finished run turns it into the staged result
 /// `.partial/NAME`, which the run directory publishes. So a run killed at any
 /// moment and resumed writes the same bytes as one that was never interrupted.
+///
+/// A gzip file (`Encoding.gzip`, NAME ending in `.gz`) is written as one
+/// complete gzip member per `write()` (`Gzip`), so its length between two
+/// writes is a member boundary that a resume can truncate to. Its bytes depend
+/// on where the writes fall: callers write at points of the run that do not
+/// depend on its interruptions (the end of a simulated day), and a checkpoint,
+/// which flushes, comes after such a write.
 public final class AppendOnlyFile {
+    /// How rows are stored in the stream.
+    public enum Encoding: Sendable {
+        /// As written.
+        case plain
+        /// Compressed, one gzip member per `write()`.
+        case gzip
+    }
+
+    public let encoding: Encoding
     /// The staged result (`.partial/NAME`) and the stream (`.partial/NAME.stream`).
     public let stagedURL: URL
     public let streamURL: URL
@@ -17,7 +33,9 @@ public final class AppendOnlyFile {
 
     /// Starts a new file (with `header` as its first line), or reopens one at
     /// `resumeLength` bytes.
-    public init(directory: RunDirectory, name: String, header: String, resumeLength: UInt64? = nil) throws {
+    public init(directory: RunDirectory, name: String, header: String, resumeLength: UInt64? = nil,
+                encoding: Encoding = .plain) throws {
+        self.encoding = encoding
         stagedURL = directory.staged(name)
         streamURL = directory.staged(name + ".stream")
         let manager = FileManager.default
@@ -53,17 +71,18 @@ public final class AppendOnlyFile {
 
     public func append(_ text: String) { buffer.append(contentsOf: text.utf8) }
 
-    /// Writes buffered rows to the stream, without waiting for the disk;
-    /// returns the new length.
+    /// Writes buffered rows to the stream (a gzip file: as one member),
+    /// without waiting for the disk; returns the new length.
     @discardableResult
     public func write() throws -> UInt64 {
         if !buffer.isEmpty {
+            let bytes = encoding == .gzip ? try Gzip.member(buffer) : buffer
             do {
-                try handle.write(contentsOf: buffer)
+                try handle.write(contentsOf: bytes)
             } catch {
                 throw RunError("cannot write \(streamURL.path): \(String(cString: strerror(errno)).lowercased())")
             }
-            committedLength += UInt64(buffer.count)
+            committedLength += UInt64(bytes.count)
             buffer.removeAll(keepingCapacity: true)
         }
         return committedLength
@@ -91,6 +110,7 @@ public final class AppendOnlyFile {
     /// the header) stably sorted by their `rank`. The stream stays until the
     /// run is complete (a resume before that truncates it as usual).
     public func finish(orderedBy rank: (Substring) -> Int) throws {
+        guard encoding == .plain else { throw RunError("\(stagedURL.lastPathComponent): a compressed stream cannot be sorted") }
         try flush()
         try handle.close()
         let text = try String(contentsOf: streamURL, encoding: .utf8)

@@ -41,7 +41,7 @@ public struct PopulationConfig: Sendable {
             if section.contains("survival_cohort_days") {
                 recording.survivalCohortDays = try section.wholeDays("survival_cohort_days", in: days, maxCount: 2)
             } else { _ = section.value("survival_cohort_days") }
-            recording.turnoverEvents = try section.bool("turnover_events", default: true)
+            recording.turnoverEvents = try section.turnoverEvents("turnover_events")
             try section.finish()
         }
         return PopulationConfig(population: population, settings: settings, durationDays: duration, stepsPerDay: stepsPerDay,
@@ -60,6 +60,17 @@ public struct PopulationConfig: Sendable {
 }
 
 extension ConfigMapping {
+    /// `recording.turnover_events`: false (the default), csv or gzip; true,
+    /// its meaning before gzip existed, is csv.
+    func turnoverEvents(_ key: String) throws -> TurnoverEvents {
+        guard let node = value(key) else { return .off }
+        if node.isTagged(.bool), let b = node.bool { return b ? .csv : .off }
+        if node.isTagged(.str), let word = node.scalar?.string, let events = TurnoverEvents(rawValue: word), events != .off {
+            return events
+        }
+        throw error(key, node, "value \(ConfigMapping.describe(node)) is not allowed; allowed: false, \"csv\" or \"gzip\" (true means \"csv\")")
+    }
+
     /// true or false.
     func bool(_ key: String, default defaultValue: Bool) throws -> Bool {
         guard let node = value(key) else { return defaultValue }
@@ -102,7 +113,7 @@ extension PopulationConfig {
                 "size_distribution_days": .numbers(recording.sizeDistributionDays),
                 "size_bins": recording.sizeBins.tree, "fluctuation_bins": recording.fluctuationBins.tree,
                 "survival_cohort_days": .numbers(recording.survivalCohortDays),
-                "turnover_events": .flag(recording.turnoverEvents),
+                "turnover_events": recording.turnoverEvents == .off ? .flag(false) : .text(recording.turnoverEvents.rawValue),
             ]),
         ])
     }

@@ -11,8 +11,29 @@ public struct RecordingPlan: Sendable, Equatable {
     /// Whole days that start a survival cohort (all spines alive then, and
     /// the smallest and largest quartile of them by volume).
     public var survivalCohortDays: [Int]
-    /// Whether every birth and death goes to turnover.csv (large for big runs).
-    public var turnoverEvents = true
+    /// Where every birth and death goes: nowhere (the default), turnover.csv
+    /// or turnover.csv.gz (the log grows with spines × days: gigabytes for
+    /// big runs).
+    public var turnoverEvents = TurnoverEvents.off
+}
+
+/// `recording.turnover_events`: the per-event log of births and deaths.
+public enum TurnoverEvents: String, Sendable, Equatable, CaseIterable {
+    /// No event log (the daily counts are in turnover_daily.csv).
+    case off = "false"
+    /// turnover.csv, plain text.
+    case csv
+    /// turnover.csv.gz, gzip-compressed (`Gzip`; pandas reads it directly).
+    case gzip
+
+    /// The file name, nil when off.
+    public var fileName: String? {
+        switch self {
+        case .off: nil
+        case .csv: "turnover.csv"
+        case .gzip: "turnover.csv.gz"
+        }
+    }
 }
 
 /// The recorders' accumulated state: small, kept in memory and in every
@@ -79,10 +100,12 @@ final class PopulationRecorder: TimelineRecorder {
     func begin(resuming state: Data?) throws {
         let resume = try state.map { try JSONDecoder().decode(PopulationRecords.self, from: $0) }
         if let resume { records = resume }
-        turnover = plan.turnoverEvents
-            ? try AppendOnlyFile(directory: directory, name: "turnover.csv", header: PopulationRecorder.turnoverHeader,
-                                 resumeLength: resume?.turnoverLength)
-            : nil
+        // Rows go to the stream at the end of each day (`writeRows`): a gzip
+        // file gets one member per day, wherever the run is interrupted.
+        turnover = try plan.turnoverEvents.fileName.map { name in
+            try AppendOnlyFile(directory: directory, name: name, header: PopulationRecorder.turnoverHeader,
+                               resumeLength: resume?.turnoverLength, encoding: plan.turnoverEvents == .gzip ? .gzip : .plain)
+        }
         density = try AppendOnlyFile(directory: directory, name: "density.csv", header: PopulationRecorder.densityHeader,
                                      resumeLength: resume?.densityLength)
     }
@@ -270,7 +293,7 @@ final class PopulationRecorder: TimelineRecorder {
         try turnover?.finish()
         try density.finish()
         return ["size_distribution.csv", "size_fit.csv", "fluctuations.csv", "survival.csv", "turnover_daily.csv",
-                "density.csv"] + (turnover == nil ? [] : ["turnover.csv"])
+                "density.csv"] + (plan.turnoverEvents.fileName.map { [$0] } ?? [])
     }
 }
 

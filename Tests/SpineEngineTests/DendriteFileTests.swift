@@ -182,6 +182,28 @@ struct DendriteFileTests {
         }
     }
 
+    @Test("learning-vs-notask runs on dendrites of different lengths: imaged new spines lie on their own dendrite")
+    func learningUnequalLengths() throws {
+        let lengths = [30.0, 120.0, 60.0]
+        let text = SmallExperiments.learning.replacingOccurrences(of: "dendrites: {count: 3, length_um: 40}", with: "dendrites: {from_csv: dendrites.csv}")
+        #expect(text != SmallExperiments.learning)
+        let folder = try DendriteFileTests.folder([
+            "dendrites.csv": "dendrite,length_um\n" + lengths.enumerated().map { "\($0),\($1)" }.joined(separator: "\n") + "\n",
+            "learning.yaml": text,
+        ])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out")
+        let result = try spinesim(["run", folder.appendingPathComponent("learning.yaml").path, "--out", out.path, "--quiet"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let newSpines = try csvRows(out.appendingPathComponent("new_spines.csv"))
+        #expect(!newSpines.isEmpty)
+        for row in newSpines {
+            let d = try #require(Int(row["dendrite"]!)), x = try #require(Double(row["position_um"]!))
+            #expect(x >= 0 && x <= lengths[d], "a new spine at \(x) µm on dendrite \(d) of \(lengths[d]) µm")
+        }
+        #expect(newSpines.contains { Double($0["position_um"]!)! > 60 })   // the longest dendrite is imaged along its whole length
+    }
+
     @Test("a malformed CSV stops the run with exit status 2 and names file, line, column and value")
     func malformedFileExitStatus() throws {
         let folder = try DendriteFileTests.folder([

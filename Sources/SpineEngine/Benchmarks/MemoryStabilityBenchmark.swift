@@ -35,7 +35,7 @@ public enum MemoryStabilityBenchmark {
         _ = try body.run(context)
         let wall = DenseKernel.now() - start
         let population = body.population
-        return Result(dendrites: dendrites, initialSpines: Int((population.densityPerUm * population.dendriteLengthUm).rounded()) * dendrites,
+        return Result(dendrites: dendrites, initialSpines: Int((population.densityPerUm * population.totalLengthUm).rounded()),
                       threads: threads, wallSeconds: wall, simulatedDays: body.schedule.longestConditionDays,
                       conditionDays: body.schedule.totalDays)
     }

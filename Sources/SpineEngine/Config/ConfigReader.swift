@@ -5,9 +5,21 @@ import Yams
 /// key paths that `--set` overrides replaced (their errors name the override).
 final class ConfigSource {
     let fileName: String
+    /// The folder of the experiment file as its path was given ("" for text
+    /// parsed without a file: the current folder); data files named in the
+    /// experiment (`dendrites.from_csv`) are relative to it.
+    let directory: String
     private(set) var overrides: [String: String] = [:]
 
-    init(fileName: String) { self.fileName = fileName }
+    init(fileName: String, directory: String = "") {
+        self.fileName = fileName
+        self.directory = directory
+    }
+
+    /// `path` relative to the experiment file's folder (absolute paths as they are).
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") || directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
+    }
 
     func noteOverride(path: String, text: String) { overrides[path] = text }
 

@@ -7,8 +7,8 @@ struct ExperimentDocument {
     let root: ConfigMapping
 
     /// Parses `text` (the contents of `fileName`) and applies `overrides`.
-    init(text: String, fileName: String, overrides: [String] = []) throws {
-        let source = ConfigSource(fileName: fileName)
+    init(text: String, fileName: String, directory: String = "", overrides: [String] = []) throws {
+        let source = ConfigSource(fileName: fileName, directory: directory)
         var tree: Node
         do {
             guard let composed = try Yams.compose(yaml: text) else {
@@ -64,7 +64,7 @@ struct ExperimentDocument {
             let valid = data.prefix { $0 < 0x80 }.count
             throw ConfigError(location: path, keyPath: "", message: "is not UTF-8 text (first bad byte near offset \(valid)); allowed: a UTF-8 YAML file")
         }
-        try self.init(text: text, fileName: fileName, overrides: overrides)
+        try self.init(text: text, fileName: fileName, directory: (path as NSString).deletingLastPathComponent, overrides: overrides)
     }
 
     /// YAML's core tags are the only ones an experiment file may carry

@@ -18,13 +18,63 @@ public enum InitialSizes: Sendable, Equatable {
     case fixed(um3: Double)
 }
 
-/// The dendrites and their day-0 spines (`dendrites`, `initial_population`).
+/// The dendrites and their day-0 spines (`dendrites`, `initial_population`;
+/// docs/MODEL.md §4 "Initial population"): drawn, or read from CSV files.
 public struct InitialPopulation: Sendable {
-    public var dendriteCount: Int
-    public var dendriteLengthUm: Double
+    /// The length of each dendrite (µm), by dendrite index.
+    public var dendriteLengthsUm: [Double]
+    /// Drawn spines: the mean density (spines/µm); spines from a file: their
+    /// number over the total length (the density that 'auto' keeps).
     public var densityPerUm: Double
     public var fractionPotentiated: Double
     public var sizes: InitialSizes
+    /// The files of `dendrites.from_csv` and `dendrites.spines_csv` (nil: `count` and `length_um`).
+    public var files: DendriteFiles? = nil
+    /// The day-0 spines of each dendrite from `dendrites.spines_csv`, in file
+    /// order (nil: drawn from `initial_population`).
+    public var spines: [[InitialSpine]]? = nil
+
+    public var dendriteCount: Int { dendriteLengthsUm.count }
+    /// The sum of the dendrites' lengths (µm): densities are spines over it.
+    public var totalLengthUm: Double { dendriteLengthsUm.reduce(0, +) }
+    /// The longest dendrite (µm): what the diffusion grid and the task fields are checked on.
+    public var longestDendriteUm: Double { dendriteLengthsUm.max() ?? 0 }
+
+    /// `count` dendrites of `lengthUm` each.
+    public init(dendriteCount count: Int, dendriteLengthUm lengthUm: Double, densityPerUm: Double, fractionPotentiated: Double,
+                sizes: InitialSizes) {
+        self.init(dendriteLengthsUm: Array(repeating: lengthUm, count: count), densityPerUm: densityPerUm,
+                  fractionPotentiated: fractionPotentiated, sizes: sizes)
+    }
+
+    public init(dendriteLengthsUm: [Double], densityPerUm: Double, fractionPotentiated: Double, sizes: InitialSizes) {
+        self.dendriteLengthsUm = dendriteLengthsUm
+        self.densityPerUm = densityPerUm
+        self.fractionPotentiated = fractionPotentiated
+        self.sizes = sizes
+    }
+}
+
+/// One day-0 spine of `dendrites.spines_csv` (docs/MODEL.md §4).
+public struct InitialSpine: Sendable, Equatable {
+    public var positionUm: Double
+    public var volumeUm3: Double
+    /// ρ, in [0, 1].
+    public var efficacy: Double
+    /// Whether its axon belongs to the first task ensemble (the file's `task` column).
+    public var task: Bool
+}
+
+/// The CSV files the dendrites (and their spines) were read from, with the
+/// SHA-256 of their contents (recorded in the resolved configuration).
+public struct DendriteFiles: Sendable, Equatable {
+    public var dendritesPath: String
+    public var dendritesSHA256: String
+    public var spinesPath: String?
+    public var spinesSHA256: String?
+    /// Whether the spines file has a `task` column: its flags replace the
+    /// wiring of the first task ensemble for the day-0 spines.
+    public var spinesCarryTask: Bool
 }
 
 /// The model sections of an experiment file (docs/MODEL.md §1–5): what a
@@ -103,32 +153,112 @@ public struct ModelSettings: Sendable {
     }
 
     /// `dendrites` and `initial_population`, checked against the model
-    /// (v_min, the size form, the density that 'auto' keeps).
-    static func readInitialPopulation(_ root: ConfigMapping, model: ModelSettings) throws -> InitialPopulation {
-        let (count, length) = try readDendrites(root)
-        var population = InitialPopulation(dendriteCount: count, dendriteLengthUm: length, densityPerUm: 1.5,
+    /// (v_min, the size form, the density that 'auto' keeps). `taskEnsembles`:
+    /// whether the kind wires task ensembles (a spines file may then carry a
+    /// `task` column).
+    static func readInitialPopulation(_ root: ConfigMapping, model: ModelSettings, taskEnsembles: Bool) throws -> InitialPopulation {
+        let dendrites = try readDendrites(root, model: model, taskEnsembles: taskEnsembles)
+        var population = InitialPopulation(dendriteLengthsUm: dendrites.lengthsUm, densityPerUm: 1.5,
                                            fractionPotentiated: 2.0 / 7.0, sizes: .stationary)
-        if let section = try root.mapping("initial_population") {
+        population.files = dendrites.files
+        if let spines = dendrites.spines {
+            if root.contains("initial_population") {
+                throw root.error("initial_population", root.value("initial_population"),
+                                 "the day-0 spines come from dendrites.spines_csv; allowed: no initial_population with spines_csv (the 'auto' spinogenesis rate keeps the file's mean density)")
+            }
+            population.spines = spines
+            population.densityPerUm = Double(spines.reduce(0) { $0 + $1.count }) / population.totalLengthUm
+            population.fractionPotentiated = 0
+        } else if let section = try root.mapping("initial_population") {
             population.densityPerUm = try section.double("density_per_um", in: 0...100, default: population.densityPerUm, unit: "spines/µm")
             population.fractionPotentiated = try section.double("fraction_potentiated", in: 0...1, default: population.fractionPotentiated)
             if let node = section.value("sizes") { population.sizes = try readInitialSizes(node, in: section, model: model) }
             try section.finish()
         }
         if model.spinogenesisRateSetting == nil && population.densityPerUm == 0 {
-            throw root.error("initial_population", nil, "the 'auto' spinogenesis rate keeps the initial density; allowed: density_per_um > 0")
+            throw root.error(population.spines == nil ? "initial_population" : "dendrites.spines_csv", nil,
+                             "the 'auto' spinogenesis rate keeps the initial density; allowed: density_per_um > 0 (at least one day-0 spine)")
         }
         return population
     }
 
-    /// `dendrites: {count, length_um}` (required).
-    static func readDendrites(_ root: ConfigMapping) throws -> (count: Int, lengthUm: Double) {
+    /// The most dendrites a run may have (`dendrites.count`, rows of `dendrites.from_csv`).
+    static let maximumDendrites = 1_000_000
+    /// The most day-0 spines a `dendrites.spines_csv` may list.
+    static let maximumFileSpines = 10_000_000
+
+    /// `dendrites` (required): `{count, length_um}`, or `{from_csv}` with an
+    /// optional `spines_csv` (docs/MODEL.md §4 "Initial population").
+    static func readDendrites(_ root: ConfigMapping, model: ModelSettings,
+                              taskEnsembles: Bool) throws -> (lengthsUm: [Double], files: DendriteFiles?, spines: [[InitialSpine]]?) {
+        let allowed = "a mapping with 'count' and 'length_um', or with 'from_csv' (and optionally 'spines_csv')"
         guard let dendrites = try root.mapping("dendrites") else {
-            throw root.missing("dendrites", allowed: "a mapping with 'count' and 'length_um'")
+            throw root.missing("dendrites", allowed: allowed)
         }
-        let count = try dendrites.int("count", in: 1...1_000_000)
-        let length = try dendrites.positiveDouble("length_um", upTo: 100_000, unit: "µm")
+        guard dendrites.contains("from_csv") else {
+            if dendrites.contains("spines_csv") {
+                throw dendrites.error("spines_csv", dendrites.value("spines_csv"), "spines need their dendrites; allowed: spines_csv with from_csv")
+            }
+            let count = try dendrites.int("count", in: 1...maximumDendrites)
+            let length = try dendrites.positiveDouble("length_um", upTo: 100_000, unit: "µm")
+            try dendrites.finish()
+            return (Array(repeating: length, count: count), nil, nil)
+        }
+        for key in ["count", "length_um"] where dendrites.contains(key) {
+            throw dendrites.error(key, dendrites.value(key),
+                                  "the dendrites and their lengths come from from_csv; allowed: either from_csv or count and length_um")
+        }
+        let table = try CSVDataFile.read("from_csv", of: dendrites, required: ["dendrite", "length_um"], optional: ["radius_um"],
+                                         maximumRows: maximumDendrites)
+        let radius = model.activity?.diffusion.dendriteRadiusUm
+        var lengths: [Double] = []
+        lengths.reserveCapacity(table.rows.count)
+        for row in table.rows {
+            let id = try table.integer(row, "dendrite", in: lengths.count...lengths.count,
+                                       allowed: "\(lengths.count) (dendrite ids 0, 1, 2, … in order, one row each)")
+            lengths.append(try table.number(row, "length_um", allowed: "a number greater than 0 and at most 100000 µm") { $0 > 0 && $0 <= 100_000 })
+            if table.has("radius_um") {
+                // One radius for every dendrite (docs/MODEL.md §2a): the column may only restate it.
+                if let radius {
+                    _ = try table.number(row, "radius_um",
+                                         allowed: "\(ConfigMapping.format(radius)) µm, the model's one dendrite radius (diffusion.dendrite_radius_um), which dendrite \(id) shares with every other") {
+                        abs($0 - radius) <= 1e-9 * radius
+                    }
+                } else {
+                    _ = try table.number(row, "radius_um", allowed: "a number greater than 0 and at most 10 µm (this kind simulates no calcium: the radius has no effect)") {
+                        $0 > 0 && $0 <= 10
+                    }
+                }
+            }
+        }
+        var files = DendriteFiles(dendritesPath: table.path, dendritesSHA256: table.sha256, spinesPath: nil, spinesSHA256: nil,
+                                  spinesCarryTask: false)
+        var spines: [[InitialSpine]]?
+        if dendrites.contains("spines_csv") {
+            let spineTable = try CSVDataFile.read("spines_csv", of: dendrites, required: ["dendrite", "position_um", "volume_um3"],
+                                                  optional: taskEnsembles ? ["rho", "task"] : ["rho"], maximumRows: maximumFileSpines)
+            let minimumVolume = model.turnover.minimumVolume
+            var perDendrite = Array(repeating: [InitialSpine](), count: lengths.count)
+            for row in spineTable.rows {
+                let d = try spineTable.integer(row, "dendrite", in: 0...(lengths.count - 1),
+                                               allowed: "a dendrite of \(table.path): an integer from 0 to \(lengths.count - 1)")
+                let x = try spineTable.number(row, "position_um", allowed: "a position on dendrite \(d), from 0 to its length \(ConfigMapping.format(lengths[d])) µm") {
+                    $0 >= 0 && $0 <= lengths[d]
+                }
+                let v = try spineTable.number(row, "volume_um3", allowed: "a volume above v_min = \(ConfigMapping.format(minimumVolume)) (turnover.v_min_um3) and at most 100 µm³") {
+                    $0 > minimumVolume && $0 <= 100
+                }
+                let rho = try spineTable.has("rho") ? spineTable.number(row, "rho", allowed: "a number from 0 to 1") { (0...1).contains($0) } : 0
+                let task = try spineTable.has("task") ? spineTable.integer(row, "task", in: 0...1, allowed: "0 or 1 (whether the spine's axon belongs to the first task ensemble)") : 0
+                perDendrite[d].append(InitialSpine(positionUm: x, volumeUm3: v, efficacy: rho, task: task == 1))
+            }
+            spines = perDendrite
+            files.spinesPath = spineTable.path
+            files.spinesSHA256 = spineTable.sha256
+            files.spinesCarryTask = spineTable.has("task")
+        }
         try dendrites.finish()
-        return (count, length)
+        return (lengths, files, spines)
     }
 
     /// The names of `size_dynamics.preset`: the structural presets and
@@ -326,7 +456,19 @@ public struct ModelSettings: Sendable {
 // MARK: the resolved configuration in experiment-file form
 
 extension InitialPopulation {
-    var dendritesTree: ConfigTree { ["count": .number(Double(dendriteCount)), "length_um": .number(dendriteLengthUm)] }
+    /// `dendrites` and `initial_population` (absent when the spines come from a file).
+    var sections: [(String, ConfigTree)] {
+        [("dendrites", dendritesTree)] + (spines == nil ? [("initial_population", tree)] : [])
+    }
+
+    var dendritesTree: ConfigTree {
+        guard let files else { return ["count": .number(Double(dendriteCount)), "length_um": .number(dendriteLengthsUm.first ?? 0)] }
+        var pairs: [(String, ConfigTree)] = [("from_csv", .text(files.dendritesPath)), ("from_csv_sha256", .text(files.dendritesSHA256))]
+        if let path = files.spinesPath, let digest = files.spinesSHA256 {
+            pairs += [("spines_csv", .text(path)), ("spines_csv_sha256", .text(digest))]
+        }
+        return .map(pairs)
+    }
 
     var tree: ConfigTree {
         let sizesTree: ConfigTree

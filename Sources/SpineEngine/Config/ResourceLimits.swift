@@ -54,8 +54,9 @@ public enum ResourceLimits {
             throw root.error("turnover.spinogenesis.rate_per_um_per_day", nil,
                              "'auto' cannot be computed for these size dynamics (\(error)); allowed: a number, or size dynamics whose new-spine lifetime is finite")
         }
+        guard population.spines == nil else { return }   // sizes from dendrites.spines_csv, each checked above v_min
         let b = model.turnover.eliminationLogVolume
-        let spines = Double(population.dendriteCount) * population.dendriteLengthUm * population.densityPerUm
+        let spines = population.totalLengthUm * population.densityPerUm
         var states: [(rho: Double, spines: Double)] = []
         if population.fractionPotentiated > 0 { states.append((1, spines * population.fractionPotentiated)) }
         if population.fractionPotentiated < 1 { states.append((0, spines * (1 - population.fractionPotentiated))) }
@@ -91,12 +92,12 @@ public enum ResourceLimits {
         public var description: String
     }
 
-    /// A run of `spines` spines on `dendrites` dendrites of `lengthUm`, with
-    /// `states` copies of the population held at once (forks), sessions
-    /// (`sessions`) and a diffusion grid of `cells` per dendrite on `threads` workers.
-    static func estimate(dendrites: Int, lengthUm: Double, density: Double, states: Int, sessions: Bool,
+    /// A run of `density` spines/µm on `dendrites` dendrites of `totalLengthUm`
+    /// together, with `states` copies of the population held at once (forks),
+    /// sessions (`sessions`) and a diffusion grid of `cells` per dendrite on `threads` workers.
+    static func estimate(dendrites: Int, totalLengthUm: Double, density: Double, states: Int, sessions: Bool,
                          cellsPerDendrite: Double, threads: Int) -> Estimate {
-        let spines = Double(dendrites) * lengthUm * density
+        let spines = totalLengthUm * density
         // Per spine: the table (84 B at 1.5× capacity) and the recorders' copies; a session holds its spikes
         // and calcium segments (about 5 kB per spine); the grid about 64 B per cell on each worker.
         let bytes = spines * 200 * Double(states) + (sessions ? spines * 5000 : 0) + cellsPerDendrite * 64 * Double(threads) + 64e6

@@ -5,12 +5,12 @@ extension LearningExperiment {
     static func read(_ root: ConfigMapping) throws -> LearningExperiment {
         let days = try root.int("days", in: 1...3650, default: 16)
         var settings = try ModelSettings.read(root, withActivity: true)
-        let population = try ModelSettings.readInitialPopulation(root, model: settings)
+        let population = try ModelSettings.readInitialPopulation(root, model: settings, taskEnsembles: true)
         settings.stationaryDensityPerUm = population.densityPerUm
         try ResourceLimits.checkInitialSizes(population, model: settings, in: root)
         let activity = settings.activity!
-        try ResourceLimits.checkGrid(activity.diffusion, lengthUm: population.dendriteLengthUm, windowMs: activity.session.durationMs, in: root)
-        try ResourceLimits.checkTaskWiring(activity.guided, lengthUm: population.dendriteLengthUm, in: root)
+        try ResourceLimits.checkGrid(activity.diffusion, lengthUm: population.longestDendriteUm, windowMs: activity.session.durationMs, in: root)
+        try ResourceLimits.checkTaskWiring(activity.guided, lengthUm: population.longestDendriteUm, in: root)
         var imaging = ImagingSettings(vDetUm3: 0.1, firstDays: [1, 2, 3], intervalDays: 5, segmentUm: 40)
         if let section = try root.mapping("imaging") {
             imaging.vDetUm3 = try section.positiveDouble("v_det_um3", upTo: 1000, default: imaging.vDetUm3, unit: "µm³")
@@ -45,9 +45,7 @@ extension LearningExperiment {
 
     public func encode(to encoder: Encoder) throws {
         let tree = ConfigTree.map([
-            ("dendrites", population.dendritesTree),
-            ("initial_population", population.tree),
-        ] + settings.sections + [
+        ] + population.sections + settings.sections + [
             ("days", .number(Double(days))),
             ("imaging", ["v_det_um3": .number(imaging.vDetUm3), "first_days": .numbers(imaging.firstDays),
                          "interval_days": .number(Double(imaging.intervalDays)), "segment_um": .number(imaging.segmentUm)]),

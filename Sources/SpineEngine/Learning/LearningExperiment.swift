@@ -78,9 +78,9 @@ public struct LearningExperiment: ExperimentBody {
     }
 
     public func estimate(threads: Int) -> ResourceLimits.Estimate? {
-        ResourceLimits.estimate(dendrites: population.dendriteCount, lengthUm: population.dendriteLengthUm, density: population.densityPerUm,
+        ResourceLimits.estimate(dendrites: population.dendriteCount, totalLengthUm: population.totalLengthUm, density: population.densityPerUm,
                                 states: 2, sessions: true,
-                                cellsPerDendrite: population.dendriteLengthUm / settings.activity!.diffusion.gridSpacingUm, threads: threads)
+                                cellsPerDendrite: population.longestDendriteUm / settings.activity!.diffusion.gridSpacingUm, threads: threads)
     }
 
     public func run(_ context: RunContext) throws -> [String] {

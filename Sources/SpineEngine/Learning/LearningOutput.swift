@@ -39,10 +39,11 @@ extension LearningExperiment {
     static let fuWithinUm = 5.0
 
     func imaged(_ record: LearningRecorder.RegimeRecord) -> RegimeImaging {
-        let threshold = log(imaging.vDetUm3), length = population.dendriteLengthUm
-        let segmentLength = HedrickImaging.segments(lengthUm: length, segmentUm: imaging.segmentUm).lengthUm
+        let threshold = log(imaging.vDetUm3)
         var result = RegimeImaging()
         for d in 0..<population.dendriteCount {
+            let length = population.dendriteLengthsUm[d]
+            let segmentLength = HedrickImaging.segments(lengthUm: length, segmentUm: imaging.segmentUm).lengthUm
             let days = imaging.sessions(dendrite: d)
             let visible = days.map { record.observations[$0]![d].filter { $0.logVolume >= threshold } }
             let serials = visible.map { Set($0.map(\.serial)) }
@@ -95,7 +96,7 @@ extension LearningExperiment {
     func write(_ records: [LearningRecorder.RegimeRecord], model: PopulationModel, newSpineLifetimeDays: Double?,
                context: RunContext) throws -> [String] {
         let directory = context.directory
-        let length = Double(population.dendriteCount) * population.dendriteLengthUm
+        let length = population.totalLengthUm
         func blank(_ x: Double) -> CSVTable.Cell { x.isFinite ? .real(x) : .text("") }
         var densities = CSVTable(header: ["regime", "session", "visible_spine_density_per_um", "mrs_density_per_um",
                                           "new_spine_density_per_um", "new_spine_density_segment_median_per_um"])

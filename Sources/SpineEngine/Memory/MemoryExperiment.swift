@@ -30,9 +30,9 @@ public struct MemoryExperiment: ExperimentBody {
     public func estimate(threads: Int) -> ResourceLimits.Estimate? {
         let finest = schedule.sum { phase in
             guard case let .session(session) = phase else { return 0 }
-            return population.dendriteLengthUm / session.settings.model.activity!.diffusion.gridSpacingUm
+            return population.longestDendriteUm / session.settings.model.activity!.diffusion.gridSpacingUm
         }
-        return ResourceLimits.estimate(dendrites: population.dendriteCount, lengthUm: population.dendriteLengthUm,
+        return ResourceLimits.estimate(dendrites: population.dendriteCount, totalLengthUm: population.totalLengthUm,
                                        density: population.densityPerUm, states: schedule.conditions.count, sessions: true,
                                        cellsPerDendrite: finest, threads: threads)
     }
@@ -94,23 +94,22 @@ extension MemoryExperiment {
             for key in ["dendrites", "initial_population"] where root.contains(key) {
                 throw root.error(key, root.value(key), "the dendrites and their spines come from initial_state; allowed: no '\(key)' with initial_state")
             }
-            let lengths = Set(track.dendrites.map(\.lengthUm))
             let spines = track.dendrites.reduce(0) { $0 + $1.spines }
-            population = InitialPopulation(dendriteCount: track.dendrites.count, dendriteLengthUm: lengths.first ?? 1,
+            population = InitialPopulation(dendriteLengthsUm: track.dendrites.map(\.lengthUm),
                                            densityPerUm: Double(spines) / max(track.dendrites.reduce(0) { $0 + $1.lengthUm }, 1e-300),
                                            fractionPotentiated: 0, sizes: .stationary)
             priorTasks = state.tasks
             startDay = track.day
             initialState = source
         } else {
-            population = try ModelSettings.readInitialPopulation(root, model: settings)
+            population = try ModelSettings.readInitialPopulation(root, model: settings, taskEnsembles: true)
             try ResourceLimits.checkInitialSizes(population, model: settings, in: root)
         }
         settings.stationaryDensityPerUm = population.densityPerUm
         let activity = settings.activity!
-        try ResourceLimits.checkGrid(activity.diffusion, lengthUm: population.dendriteLengthUm,
+        try ResourceLimits.checkGrid(activity.diffusion, lengthUm: population.longestDendriteUm,
                                      windowMs: max(activity.session.durationMs, activity.reactivation.session(jitterMs: 0).durationMs), in: root)
-        try ResourceLimits.checkTaskWiring(activity.guided, lengthUm: population.dendriteLengthUm, in: root)
+        try ResourceLimits.checkTaskWiring(activity.guided, lengthUm: population.longestDendriteUm, in: root)
         var reader = ScheduleReader(root: root, global: settings, population: population, withActivity: true, tasks: priorTasks,
                                     trained: Set(priorTasks))
         let schedule = try reader.read("schedule")
@@ -146,7 +145,7 @@ extension MemoryExperiment {
         if let initialState {
             pairs.append(("initial_state", ["run": .text(initialState.run), "condition": .text(initialState.condition)]))
         } else {
-            pairs += [("dendrites", population.dendritesTree), ("initial_population", population.tree)]
+            pairs += population.sections
         }
         pairs += settings.sections + [
             ("schedule", schedule.tree),

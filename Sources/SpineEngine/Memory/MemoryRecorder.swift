@@ -101,7 +101,7 @@ final class MemoryRecorder: TimelineRecorder {
     /// One record of a track's state, written for each of its conditions.
     private func record(_ track: Track, conditions: [String]) throws {
         let day = track.day
-        let length = Double(track.dendrites.count) * experiment.population.dendriteLengthUm
+        let length = track.dendrites.reduce(0) { $0 + $1.lengthUm }
         var logVolumes: [Double] = []
         logVolumes.reserveCapacity(track.spineCount)
         for dendrite in track.dendrites {

@@ -23,7 +23,7 @@ public struct PopulationConfig: Sendable {
         let duration = try root.int("duration_days", in: 1...36_500)
         let stepsPerDay = try root.stepsPerDay("step_days")
         var settings = try ModelSettings.read(root, withActivity: false)
-        let population = try ModelSettings.readInitialPopulation(root, model: settings)
+        let population = try ModelSettings.readInitialPopulation(root, model: settings, taskEnsembles: false)
         settings.stationaryDensityPerUm = population.densityPerUm
         try ResourceLimits.checkInitialSizes(population, model: settings, in: root)
 
@@ -103,12 +103,11 @@ extension ConfigMapping {
 extension PopulationConfig {
     /// The resolved configuration in experiment-file form.
     var tree: ConfigTree {
-        return .map([
-            ("dendrites", population.dendritesTree),
+        let populationSections = population.sections
+        return .map(Array(populationSections.prefix(1)) + [
             ("duration_days", .number(Double(durationDays))),
             ("step_days", .number(1 / Double(stepsPerDay))),
-            ("initial_population", population.tree),
-        ] + settings.sections + [
+        ] + Array(populationSections.dropFirst()) + settings.sections + [
             ("recording", [
                 "size_distribution_days": .numbers(recording.sizeDistributionDays),
                 "size_bins": recording.sizeBins.tree, "fluctuation_bins": recording.fluctuationBins.tree,

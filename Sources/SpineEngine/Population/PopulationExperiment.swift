@@ -12,7 +12,7 @@ public struct PopulationExperiment: ExperimentBody {
 
     public func estimate(threads: Int) -> ResourceLimits.Estimate? {
         let p = config.population
-        return ResourceLimits.estimate(dendrites: p.dendriteCount, lengthUm: p.dendriteLengthUm, density: p.densityPerUm, states: 1,
+        return ResourceLimits.estimate(dendrites: p.dendriteCount, totalLengthUm: p.totalLengthUm, density: p.densityPerUm, states: 1,
                                        sessions: false, cellsPerDendrite: 0, threads: threads)
     }
 
@@ -48,11 +48,11 @@ struct PopulationSummary: Encodable {
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        let length = Double(config.population.dendriteCount) * config.population.dendriteLengthUm
+        let length = config.population.totalLengthUm
         let initial = records.daily.first?.previousSpines ?? finalSpines
         let final = finalSpines
         try c.encode(config.population.dendriteCount, forKey: .dendrites)
-        try c.encode(config.population.dendriteLengthUm, forKey: .dendriteLengthUm)
+        try c.encode(length / Double(config.population.dendriteCount), forKey: .dendriteLengthUm)   // the mean length
         try c.encode(config.durationDays, forKey: .days)
         try c.encode(initial, forKey: .spinesInitial)
         try c.encode(final, forKey: .spinesFinal)

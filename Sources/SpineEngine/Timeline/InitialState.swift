@@ -2,18 +2,32 @@ import Foundation
 import GSL
 import SpineModel
 
-/// The day-0 state of a timeline (docs/MODEL.md §3–4): dendrites with a
-/// Poisson number of spines at uniform positions, potentiated with
-/// probability `fraction_potentiated`, sizes as configured; then the wiring
-/// of every task ensemble from the ensemble's own stream per dendrite
-/// (`wire`).
+/// The day-0 state of a timeline (docs/MODEL.md §3–4): dendrites of their
+/// lengths with a Poisson number of spines at uniform positions, potentiated
+/// with probability `fraction_potentiated`, sizes as configured — or the
+/// spines of `dendrites.spines_csv` as listed; then the wiring of every task
+/// ensemble from the ensemble's own stream per dendrite (`wire`), the first
+/// ensemble's day-0 spines taken from the file's `task` column when it has one.
 enum InitialState {
     static func track(_ population: InitialPopulation, model: PopulationModel, ensembles: Int, wiring: TaskWiring,
                       context: RunContext) throws -> Track {
-        let expected = Int(population.densityPerUm * population.dendriteLengthUm)
-        let dendrites = (0..<population.dendriteCount).map { index in
-            Dendrite(index: index, lengthUm: population.dendriteLengthUm, expectedSpines: expected,
+        let dendrites = population.dendriteLengthsUm.enumerated().map { index, length in
+            Dendrite(index: index, lengthUm: length,
+                     expectedSpines: population.spines?[index].count ?? Int(population.densityPerUm * length),
                      generator: context.generator, seeds: context.seeds)
+        }
+        if let spines = population.spines {
+            place(spines, on: dendrites, model: model)
+            let track = Track(path: [], dendrites: dendrites, day: 0, trained: [:])
+            try wire(track, ensembles: 0..<ensembles, wiring: wiring, context: context)
+            if ensembles > 0, population.files?.spinesCarryTask == true {
+                for dendrite in dendrites {
+                    for (i, spine) in spines[dendrite.index].enumerated() {
+                        dendrite.table.ensembles[i] = (dendrite.table.ensembles[i] & ~1) | (spine.task ? 1 : 0)
+                    }
+                }
+            }
+            return track
         }
         let sampler = try InitialSizeSampler(population: population, model: model)
         _ = try parallelMap(count: dendrites.count, threads: context.threads) { index in
@@ -33,6 +47,22 @@ enum InitialState {
         let track = Track(path: [], dendrites: dendrites, day: 0, trained: [:])
         try wire(track, ensembles: 0..<ensembles, wiring: wiring, context: context)
         return track
+    }
+
+    /// Appends the spines of a file to their dendrites, in file order: w =
+    /// w̄(ρ), alive at day 0, established (stable when the model has a stable
+    /// state, as day-0 spines of given sizes; docs/MODEL.md §3).
+    static func place(_ spines: [[InitialSpine]], on dendrites: [Dendrite], model: PopulationModel) {
+        let established = model.sizeForm == .ou && model.size.stability != nil
+        for dendrite in dendrites {
+            for spine in spines[dendrite.index] {
+                let s = log(spine.volumeUm3)
+                dendrite.table.append(position: spine.positionUm, logVolume: s, efficacy: spine.efficacy,
+                                      weight: model.weight.target(efficacy: spine.efficacy), birthDay: 0, serial: dendrite.takeSerial(),
+                                      origin: .initial, flags: established ? SpineFlag.stable : 0)
+                dendrite.table.previousDayLogVolume[dendrite.table.count - 1] = s   // alive at day 0
+            }
+        }
     }
 
     /// Wires task ensembles `ensembles` (the next ones of `track`) on every

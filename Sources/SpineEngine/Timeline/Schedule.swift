@@ -258,7 +258,7 @@ struct ScheduleReader {
                                         excluded: excluded, regime: regime)
         try section.finish()
         let phase = SessionPhase(regime: regime, task: task, days: days, sessionsPerDay: perDay, settings: settings)
-        try ResourceLimits.checkGrid(settings.model.activity!.diffusion, lengthUm: population.dendriteLengthUm,
+        try ResourceLimits.checkGrid(settings.model.activity!.diffusion, lengthUm: population.longestDendriteUm,
                                      windowMs: phase.activity.durationMs, in: section)
         return phase
     }

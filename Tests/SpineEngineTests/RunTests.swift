@@ -20,10 +20,12 @@ struct ProcessResult {
     let standardError: String
 }
 
-func spinesim(_ arguments: [String]) throws -> ProcessResult {
+/// Runs the binary with `arguments` (and extra environment variables).
+func spinesim(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
     let process = Process()
     process.executableURL = spinesimExecutable
     process.arguments = arguments
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

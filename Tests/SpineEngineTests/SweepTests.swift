@@ -44,22 +44,6 @@ private func sweepIndex(_ out: URL) throws -> [[String: Any]] {
     return try #require(object?["entries"] as? [[String: Any]])
 }
 
-/// The binary with an extra environment variable.
-private func spinesim(_ arguments: [String], environment: [String: String]) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = spinesimExecutable
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
-                         standardError: String(decoding: errData, as: UTF8.self))
-}
 
 @Suite("Sweeps", .serialized)
 struct SweepTests {

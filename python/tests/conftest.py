@@ -13,6 +13,20 @@ REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "Results"
 
 
+@pytest.fixture
+def binary() -> Path:
+    """The spinesim binary the package finds for this repository, or skip when there is none."""
+    experiment = REPO / "Experiments" / "stdp.yaml"
+    if not experiment.is_file():
+        pytest.skip(f"no {experiment}")
+    import spinesim
+
+    try:
+        return spinesim.find_binary(experiment)
+    except FileNotFoundError as error:
+        pytest.skip(str(error))
+
+
 def results_run(name: str) -> Path:
     """A committed run under Results/, or skip when this checkout lacks it."""
     path = RESULTS / name

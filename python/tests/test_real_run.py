@@ -16,16 +16,6 @@ REPO = Path(__file__).resolve().parents[2]
 EXPERIMENT = REPO / "Experiments" / "stdp.yaml"
 
 
-@pytest.fixture
-def binary() -> Path:
-    if not EXPERIMENT.is_file():
-        pytest.skip(f"no {EXPERIMENT}")
-    try:
-        return spinesim.find_binary(EXPERIMENT)
-    except FileNotFoundError as error:
-        pytest.skip(str(error))
-
-
 def test_small_stdp_run(binary: Path, tmp_path: Path) -> None:
     out = tmp_path / "stdp"
     run = spinesim.run(

@@ -18,16 +18,6 @@ REPO = Path(__file__).resolve().parents[2]
 EXPERIMENT = REPO / "Experiments" / "turnover-ca1.yaml"
 
 
-@pytest.fixture
-def binary() -> Path:
-    if not EXPERIMENT.is_file():
-        pytest.skip(f"no {EXPERIMENT}")
-    try:
-        return spinesim.find_binary(EXPERIMENT)
-    except FileNotFoundError as error:
-        pytest.skip(str(error))
-
-
 def _small_run(out: Path, turnover_events: str) -> spinesim.Run:
     return spinesim.run(
         EXPERIMENT, out=out, seed=3, threads=1, quiet=True,

@@ -76,16 +76,6 @@ REPO = Path(__file__).resolve().parents[2]
 STDP = REPO / "Experiments" / "stdp.yaml"
 
 
-@pytest.fixture
-def binary() -> Path:
-    if not STDP.is_file():
-        pytest.skip(f"no {STDP}")
-    try:
-        return spinesim.find_binary(STDP)
-    except FileNotFoundError as error:
-        pytest.skip(str(error))
-
-
 def _tiny_sweep(tmp_path: Path) -> Path:
     spec = tmp_path / "tiny.yaml"
     spec.write_text(

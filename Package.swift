@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // The C library: module map and a shim header with static inline
@@ -45,7 +46,8 @@ let package = Package(
         // The engine: experiment files, runners, recorders, manifests, benchmarks.
         .target(
             name: "SpineEngine",
-            dependencies: ["SpineModel", "GSL", "CGSL", "CZlib", .product(name: "Yams", package: "Yams")],
+            dependencies: ["SpineModel", "GSL", "CGSL", "CZlib", .product(name: "Yams", package: "Yams"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: hotLoopSettings
         ),
         .executableTarget(

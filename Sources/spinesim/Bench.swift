@@ -17,7 +17,7 @@ struct BenchExecution: ParsableArguments {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print their figures (speed, memory).",
-        subcommands: [Kernel.self, Population.self, Diffusion.self, MemoryStability.self, Session.self]
+        subcommands: [Kernel.self, Population.self, Diffusion.self, MemoryStability.self, Session.self, Month.self]
     )
 }
 
@@ -173,6 +173,46 @@ extension Bench {
                 print(String(format: "session: %d dendrites, %d spines, %d trials, mean Δρ %.5f, %d threads",
                              dendrites, r.spines, setup.session.trials, meanDelta, execution.threadCount))
                 print(String(format: "session bench: sim_s=%.1f wall_s=%.3f spines=%d", r.simulatedSeconds, r.wallSeconds, r.spines))
+            }
+        }
+    }
+}
+
+extension MonthBenchmark.Processes: ExpressibleByArgument {}
+
+extension Bench {
+    struct Month: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A month of daily learning sessions with home cage between, through the timeline of `spinesim run`.",
+            discussion: """
+                Dendrites of 100 µm at 1.5 spines/µm, DPD, the session of Experiments/memory-stability.yaml \
+                (learning regime, 60 trials of 6 s) every day, then the home cage. --processes all (default): \
+                every process of docs/MODEL.md §2; diffusion: §2a only; none: isolated spines. \
+                Prints the events the sessions processed and the floor (events × the cheapest exact \
+                per-event update). Last line: 'month bench: spines=… days=… wall_s=… bytes_per_spine=…' \
+                (bytes: growth of peak RSS per spine).
+                """
+        )
+
+        @Option(help: "Number of spines at the start (on dendrites of 150 spines).") var spines = 100_000
+        @Option(help: "Simulated days (one session each).") var days = 30
+        @Option(help: "Processes of docs/MODEL.md §2: all, diffusion or none.") var processes: MonthBenchmark.Processes = .all
+        @OptionGroup var execution: BenchExecution
+
+        func validate() throws {
+            guard spines >= 150, (1...3650).contains(days) else { throw ValidationError("--spines must be at least 150 and --days from 1 to 3650") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let r = try MonthBenchmark.run(spines: spines, days: days, processes: processes, threads: execution.threadCount,
+                                               seed: execution.seed)
+                let e = r.events
+                print("month: \(r.spines) spines on \(r.dendrites) dendrites, \(r.days) days, processes \(processes.rawValue), \(r.threads) threads")
+                print(String(format: "month events: windows=%d calcium_jumps=%d gating_segments=%d floor_ns_per_jump=%.1f floor_s=%.2f measured/floor=%.1f",
+                             e.windows, e.jumps, e.segments, 1e9 * r.floorCostPerJump,
+                             Double(e.jumps) * r.floorCostPerJump / Double(r.threads), r.floorRatio))
+                print(String(format: "month bench: spines=%d days=%d wall_s=%.1f bytes_per_spine=%.0f", r.spines, r.days, r.wallSeconds, r.bytesPerSpine))
             }
         }
     }

@@ -133,6 +133,7 @@ public enum CalciumWindow {
         guard (diffusion.enabled || processes.anyEnabled), n > 0 else {
             let calcium = CalciumDynamics(p)
             let segments = jumps.map { calcium.segments(jumps: $0, from: 0, to: inputs.durationMs) }
+            WindowEvents.shared.record(jumps: jumps.reduce(0) { $0 + $1.count }, segments: segments.reduce(0) { $0 + $1.count })
             return Result(segments: segments, peakExchange: Array(repeating: 0, count: n),
                           timeAboveDepressionMs: segments.map(timeAbove(.depression)),
                           timeAbovePotentiationMs: segments.map(timeAbove(.potentiation)), peakMessenger: Array(repeating: 0, count: n),
@@ -291,6 +292,7 @@ public enum CalciumWindow {
             var rho = efficacy?.initial ?? []
             var aboveDepression = [Double](repeating: 0, count: n), abovePotentiation = aboveDepression
             var releasedAt = [Double?](repeating: nil, count: n)
+            var consumedSegments = 0
 
             for stepIndex in 0..<steps {
                 let t0 = Double(stepIndex) * h, t1 = t0 + h
@@ -382,6 +384,7 @@ public enum CalciumWindow {
                             quiet[i] = 0
                         }
                         let before = rho[i], segments = traces[i].takeSegments()
+                        consumedSegments += segments.count
                         aboveDepression[i] += CalciumWindow.timeAbove(.depression)(segments)
                         abovePotentiation[i] += CalciumWindow.timeAbove(.potentiation)(segments)
                         rho[i] = try coupling.integrator.advance(before, through: segments, random: coupling.random)
@@ -404,6 +407,7 @@ public enum CalciumWindow {
                 aboveDepression[i] += CalciumWindow.timeAbove(.depression)(traces[i].segments)
                 abovePotentiation[i] += CalciumWindow.timeAbove(.potentiation)(traces[i].segments)
             }
+            WindowEvents.shared.record(jumps: first[n], segments: traces.reduce(consumedSegments) { $0 + $1.segments.count })
             return Result(segments: traces.map(\.segments), peakExchange: (0..<n).map { peak[$0] },
                           timeAboveDepressionMs: aboveDepression, timeAbovePotentiationMs: abovePotentiation,
                           peakMessenger: (0..<n).map { storePeak[$0] }, dendriticSpikes: 0,

@@ -55,23 +55,9 @@ public struct CalciumDynamics: Sendable {
     /// The segments of constant gating while calcium decays from `calcium`
     /// for `durationMs`, in time order, empty ones left out (at most three).
     public func segments(from calcium: Double, durationMs: Double) -> [GatingSegment] {
-        let lowerIsDepression = thetaDepression <= thetaPotentiation
-        let lower = lowerIsDepression ? thetaDepression : thetaPotentiation
-        let upper = lowerIsDepression ? thetaPotentiation : thetaDepression
-        let aboveUpperEnd = min(timeAbove(upper, from: calcium), durationMs)
-        let aboveLowerEnd = min(timeAbove(lower, from: calcium), durationMs)
-        var result: [GatingSegment] = []
-        if aboveUpperEnd > 0 {
-            result.append(GatingSegment(durationMs: aboveUpperEnd, gating: .both))
-        }
-        if aboveLowerEnd > aboveUpperEnd {
-            result.append(GatingSegment(durationMs: aboveLowerEnd - aboveUpperEnd,
-                                        gating: lowerIsDepression ? .depression : .potentiation))
-        }
-        if durationMs > aboveLowerEnd {
-            result.append(GatingSegment(durationMs: durationMs - aboveLowerEnd, gating: .none))
-        }
-        return result
+        var trace = GatingTrace(thetaDepression: thetaDepression, thetaPotentiation: thetaPotentiation)
+        trace.appendFreeDecay(self, from: calcium, durationMs: durationMs)
+        return trace.segments
     }
 
     /// The gating segments of calcium that starts at 0 at `startMs`, jumps by

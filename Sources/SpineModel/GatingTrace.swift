@@ -48,10 +48,18 @@ public struct GatingTrace {
     }
 
     /// Appends free decay from `calcium` (an isolated spine, closed-form crossings).
+    /// Calcium above the upper threshold until τ_Ca ln(c/θ_upper), above the
+    /// lower one until τ_Ca ln(c/θ_lower), below both after (at most three
+    /// segments, no allocation).
     public mutating func appendFreeDecay(_ dynamics: CalciumDynamics, from calcium: Double, durationMs: Double) {
-        for segment in dynamics.segments(from: calcium, durationMs: durationMs) where segment.durationMs > 0 {
-            append(segment.durationMs, gating: segment.gating)
-        }
+        let lowerIsDepression = dynamics.thetaDepression <= dynamics.thetaPotentiation
+        let lower = lowerIsDepression ? dynamics.thetaDepression : dynamics.thetaPotentiation
+        let upper = lowerIsDepression ? dynamics.thetaPotentiation : dynamics.thetaDepression
+        let aboveUpperEnd = min(dynamics.timeAbove(upper, from: calcium), durationMs)
+        let aboveLowerEnd = min(dynamics.timeAbove(lower, from: calcium), durationMs)
+        append(aboveUpperEnd, gating: .both)
+        append(aboveLowerEnd - aboveUpperEnd, gating: lowerIsDepression ? .depression : .potentiation)
+        append(durationMs - aboveLowerEnd, gating: .none)
     }
 
     /// Appends one piece of trace (see the type's description).

@@ -73,29 +73,51 @@ public struct GatingTrace {
             append(durationMs, gating: .none)
             return
         }
-        var cuts: [Double] = [0, durationMs]
-        for theta in [thetaDepression, thetaPotentiation] {
-            cuts += GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1, level: theta)
+        var cuts = Cuts(durationMs: durationMs)
+        for crossing in GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1, level: thetaDepression) {
+            cuts.insert(crossing)
         }
-        cuts.sort()
-        for (start, end) in zip(cuts, cuts.dropFirst()) where end > start {
+        for crossing in GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1, level: thetaPotentiation) {
+            cuts.insert(crossing)
+        }
+        for index in 1..<cuts.count where cuts.times[index] > cuts.times[index - 1] {
+            let start = cuts.times[index - 1], end = cuts.times[index]
             let middle = 0.5 * (start + end)
             let value = c * exp(-a * middle) + e0 + (e1 - e0) * middle / durationMs
             append(end - start, gating: Gating(aboveDepression: value > thetaDepression, abovePotentiation: value > thetaPotentiation))
         }
     }
 
-    /// Times in (0, Δ) at which the piece crosses `level`.
+    /// The cut times of a piece in ascending order: its two ends and at most
+    /// two crossings of each threshold, held without allocation.
+    struct Cuts {
+        var times = SIMD8<Double>()
+        var count = 2
+
+        init(durationMs: Double) { times[1] = durationMs }
+
+        mutating func insert(_ time: Double) {
+            var index = count
+            while index > 0 && times[index - 1] > time {
+                times[index] = times[index - 1]
+                index -= 1
+            }
+            times[index] = time
+            count += 1
+        }
+    }
+
+    /// Times in (0, Δ) at which the piece crosses `level` (at most two).
     static func crossings(durationMs d: Double, own c: Double, decayRate a: Double,
-                          exchangeStart e0: Double, exchangeEnd e1: Double, level theta: Double) -> [Double] {
+                          exchangeStart e0: Double, exchangeEnd e1: Double, level theta: Double) -> Crossings {
         let slope = (e1 - e0) / d
         func f(_ t: Double) -> Double { c * exp(-a * t) + e0 + slope * t - theta }
         func df(_ t: Double) -> Double { -a * c * exp(-a * t) + slope }
         if slope == 0 && e0 == 0 {
             // Isolated spine: the closed form.
-            guard c > theta, a > 0 else { return [] }
+            guard c > theta, a > 0 else { return Crossings() }
             let t = log(c / theta) / a
-            return t < d ? [t] : []
+            return t < d ? Crossings(t) : Crossings()
         }
         // The minimum of the convex f on [0, d].
         var tMin = d
@@ -105,11 +127,31 @@ public struct GatingTrace {
             tMin = 0
         }
         let fMin = f(tMin)
-        guard fMin < 0 else { return [] }
-        var result: [Double] = []
+        guard fMin < 0 else { return Crossings() }
+        var result = Crossings()
         if f(0) > 0 { result.append(root(f, df, low: 0, high: tMin)) }       // falling through the level
         if f(d) > 0 { result.append(root(f, df, low: tMin, high: d)) }       // rising through it
         return result
+    }
+
+    /// At most two crossing times, iterated in the order found.
+    struct Crossings: Sequence, IteratorProtocol {
+        private var first = Double.nan, second = Double.nan
+        private var count = 0
+
+        init() {}
+        init(_ time: Double) { append(time) }
+
+        mutating func append(_ time: Double) {
+            if count == 0 { first = time } else { second = time }
+            count += 1
+        }
+
+        mutating func next() -> Double? {
+            guard count > 0 else { return nil }
+            defer { first = second; count -= 1 }
+            return first
+        }
     }
 
     /// The root of a monotone f on [low, high] with a sign change: Newton's

@@ -13,7 +13,7 @@ struct SpineSim: ParsableCommand {
             its output directory.
             """,
         version: BuildInfo.version,
-        subcommands: [Run.self, Resume.self, Check.self, SweepCommand.self, Bench.self, Presets.self]
+        subcommands: [Run.self, Resume.self, Check.self, SweepCommand.self, SchemaCommand.self, Bench.self, Presets.self]
     )
 
     /// Parses and runs a subcommand. A command line that cannot be parsed is

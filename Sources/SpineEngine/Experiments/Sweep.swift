@@ -471,3 +471,28 @@ struct SweepIndex: Encodable {
     let seeds: [UInt64]
     let entries: [Row]
 }
+
+extension SweepSpec {
+    /// The keys of a sweep file (read by `load`), for the schema and docs/CONFIG.md.
+    static var declarations: [SettingDeclaration] {
+        let keyPath = ConfigTree.map([("pattern", "^[^. ]+(\\.[^. ]+)*$")])
+        return [
+            SettingDeclaration(key: "description", type: .text, summary: "Free text, copied into the sweep's index"),
+            SettingDeclaration(key: "sweep", type: .section(name: "sweep", [
+                .init(key: "experiment", type: .text, required: true, summary: "The base experiment file, relative to this file"),
+                .init(key: "set", type: .custom("mapping of key paths to values", schema: [
+                    "type": "object", "propertyNames": keyPath, "not": ["required": ["seed"]]]),
+                      summary: "Overrides of every run, as `--set key.path=value`"),
+                .init(key: "grid", type: .custom("mapping of key paths to non-empty lists", schema: [
+                    "type": "object", "propertyNames": keyPath, "not": ["required": ["seed"]],
+                    "additionalProperties": ["type": "array", "minItems": 1]]),
+                      summary: "Overrides varied over the grid: every combination of the lists' values"),
+                .init(key: "seeds", type: .custom("non-empty list of distinct integers ≥ 0", schema: [
+                    "type": "array", "minItems": 1, "uniqueItems": true, "items": ["type": "integer", "minimum": 0]]),
+                      required: true, summary: "The seeds each grid point runs with"),
+                .init(key: "out", type: .text, summary: "Output folder of the runs (default: Results/<file name>)"),
+                .init(key: "threads", type: .integer(1...4096), summary: "Worker threads of each run"),
+            ]), required: true, summary: "What to run"),
+        ]
+    }
+}

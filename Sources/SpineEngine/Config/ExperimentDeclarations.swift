@@ -39,8 +39,8 @@ extension ExperimentKind {
     /// The model sections (docs/MODEL.md §1–5) of the kinds on the timeline engine.
     static func modelSections(withActivity: Bool) -> [SettingDeclaration] {
         var sections = [
-            SettingDeclaration(key: "plasticity", type: PlasticityConfig.type(allowChindemi: false), summary: "Calcium-based plasticity of ρ (§1)"),
-            .init(key: "size_dynamics", type: ModelSettings.sizeDynamicsType, summary: "Spine size dynamics (§3)"),
+            plasticitySection,
+            SettingDeclaration(key: "size_dynamics", type: ModelSettings.sizeDynamicsType, summary: "Spine size dynamics (§3)"),
             .init(key: "functional_weight", type: ModelSettings.weightSettings.type(defaults: FunctionalWeight()),
                   summary: "Expression of ρ in the functional weight (§4)"),
             .init(key: "turnover", type: ModelSettings.turnoverSettings.type(defaults: ModelSettings.defaults),
@@ -48,10 +48,8 @@ extension ExperimentKind {
         ]
         if withActivity {
             sections += [
-                .init(key: "diffusion", type: DiffusionParameters.settings.type(defaults: DiffusionParameters()),
-                      summary: "Dendritic calcium diffusion (§2)"),
-                .init(key: "heterosynaptic", type: HeterosynapticProcesses.settings.type(defaults: HeterosynapticProcesses()),
-                      summary: "Heterosynaptic processes (§2b–2d)"),
+                diffusionSection,
+                heterosynapticSection(),
                 .init(key: "session", type: ModelSettings.sessionSettings.type(defaults: SessionActivity()),
                       summary: "Activity of a learning or notask session (§5)"),
                 .init(key: "reactivation", type: ModelSettings.reactivationSettings.type(defaults: ReactivationActivity()),
@@ -61,6 +59,22 @@ extension ExperimentKind {
             ]
         }
         return sections
+    }
+
+    /// `plasticity` of every kind but the pairing experiments (which also take chindemi-2022).
+    static var plasticitySection: SettingDeclaration {
+        SettingDeclaration(key: "plasticity", type: PlasticityConfig.type(allowChindemi: false), summary: "Calcium-based plasticity of ρ (§1)")
+    }
+
+    static var diffusionSection: SettingDeclaration {
+        SettingDeclaration(key: "diffusion", type: DiffusionParameters.settings.type(defaults: DiffusionParameters()),
+                           summary: "Dendritic calcium diffusion (§2)")
+    }
+
+    /// `heterosynaptic`, with what the kind does with it.
+    static func heterosynapticSection(_ note: String = "") -> SettingDeclaration {
+        SettingDeclaration(key: "heterosynaptic", type: HeterosynapticProcesses.settings.type(defaults: HeterosynapticProcesses()),
+                           summary: "Heterosynaptic processes (§2b–2d)" + note)
     }
 
     static let durationDays = SettingDeclaration(key: "duration_days", type: .integer(1...36_500), unit: "days", required: true,

@@ -168,10 +168,8 @@ extension CooperativityExperiment {
 
     static var declarations: [SettingDeclaration] {
         [
-            SettingDeclaration(key: "plasticity", type: PlasticityConfig.type(allowChindemi: false), summary: "Calcium-based plasticity of ρ (§1)"),
-            .init(key: "diffusion", type: DiffusionParameters.settings.type(defaults: DiffusionParameters()), summary: "Dendritic calcium diffusion (§2)"),
-            .init(key: "heterosynaptic", type: HeterosynapticProcesses.settings.type(defaults: HeterosynapticProcesses()),
-                  summary: "Heterosynaptic processes (§2b–2d); cooperativity is always on in this kind"),
+            ExperimentKind.plasticitySection, ExperimentKind.diffusionSection,
+            ExperimentKind.heterosynapticSection("; cooperativity is always on in this kind"),
             ConfigMapping.singleDendriteDeclaration(lengthUm: 100),
             .init(key: "ltp", type: Stimulus.settings(ltp: true).type(defaults: Keys.ltp), summary: "The stimulus of the LTP spine"),
             .init(key: "test", type: Stimulus.settings(ltp: false).type(defaults: Keys.test), summary: "The weaker stimulus of the test spine"),

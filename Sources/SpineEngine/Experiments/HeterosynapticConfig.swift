@@ -135,8 +135,7 @@ extension HeterosynapticExperiment {
 
     static var declarations: [SettingDeclaration] {
         [
-            SettingDeclaration(key: "plasticity", type: PlasticityConfig.type(allowChindemi: false), summary: "Calcium-based plasticity of ρ (§1)"),
-            .init(key: "diffusion", type: DiffusionParameters.settings.type(defaults: DiffusionParameters()), summary: "Dendritic calcium diffusion (§2)"),
+            ExperimentKind.plasticitySection, ExperimentKind.diffusionSection,
             ConfigMapping.singleDendriteDeclaration(lengthUm: 60),
             .init(key: "cluster", type: .section(name: "cluster", [
                 Keys.spacing, Keys.sizes,
@@ -153,8 +152,7 @@ extension HeterosynapticExperiment {
                   summary: "Input timing of the neighbours"),
             .init(key: "diffusion_sweep", type: .section(name: "diffusion_sweep", [Keys.clusterSize, Keys.diffusionValues, Keys.sweepDistances]),
                   summary: "The effect against the diffusion coefficient"),
-            .init(key: "heterosynaptic", type: HeterosynapticProcesses.settings.type(defaults: HeterosynapticProcesses()),
-                  summary: "Heterosynaptic processes (§2b–2d); cooperativity stays off in this kind"),
+            ExperimentKind.heterosynapticSection("; cooperativity stays off in this kind"),
         ]
     }
 }

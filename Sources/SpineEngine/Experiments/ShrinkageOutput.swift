@@ -153,7 +153,7 @@ extension ShrinkageExperiment {
     enum Keys {
         static let spacing = SettingDeclaration(key: "spacing_um", type: .number(.positive(upTo: 100)), unit: "µm", defaultValue: 0.7,
                                                 summary: "Spacing of the stimulated spines")
-        static let pulses = SettingDeclaration(key: "pulses", type: .integer(1...100_000), defaultValue: 60, summary: "Glutamate uncaging pulses")
+        static let pulses = SettingDeclaration(key: "pulses", type: .integer(1...100_000), defaultValue: 60, summary: "Stimulation pulses of each stimulated spine")
         static let frequency = SettingDeclaration(key: "frequency_hz", type: .number(.positive(upTo: 1000)), unit: "Hz", defaultValue: 2,
                                                   summary: "Pulse frequency")
         static let calcium = SettingDeclaration(key: "calcium_over_pre", type: .number(.from(0, to: 1000)), unit: "C_pre", defaultValue: 3,
@@ -179,10 +179,8 @@ extension ShrinkageExperiment {
 
     static var declarations: [SettingDeclaration] {
         [
-            SettingDeclaration(key: "plasticity", type: PlasticityConfig.type(allowChindemi: false), summary: "Calcium-based plasticity of ρ (§1)"),
-            .init(key: "diffusion", type: DiffusionParameters.settings.type(defaults: DiffusionParameters()), summary: "Dendritic calcium diffusion (§2)"),
-            .init(key: "heterosynaptic", type: HeterosynapticProcesses.settings.type(defaults: HeterosynapticProcesses()),
-                  summary: "Heterosynaptic processes (§2b–2d)"),
+            ExperimentKind.plasticitySection, ExperimentKind.diffusionSection,
+            ExperimentKind.heterosynapticSection(),
             ConfigMapping.singleDendriteDeclaration(lengthUm: 40),
             .init(key: "stimulation", type: .section(name: "stimulation", [Keys.spacing, Keys.pulses, Keys.frequency, Keys.calcium]),
                   summary: "The stimulated spines"),

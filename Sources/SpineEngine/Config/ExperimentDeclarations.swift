@@ -1,4 +1,3 @@
-import GSL
 import SpineModel
 
 /// The keys of each experiment kind, for the JSON Schema and docs/CONFIG.md:
@@ -7,12 +6,8 @@ import SpineModel
 extension ExperimentKind {
     var declarations: [SettingDeclaration] {
         var keys: [SettingDeclaration] = [
-            SettingDeclaration(key: "experiment", type: .choice([rawValue]), required: true, summary: "The experiment kind"),
-            .init(key: "description", type: .text, summary: "Free text, copied into the manifest"),
-            .init(key: "seed", type: .custom("integer ≥ 0", schema: ["type": "integer", "minimum": 0]),
-                  defaultValue: .number(Double(Experiment.defaultSeed)), summary: "The run seed (every generator stream derives from it)"),
-            .init(key: "generator", type: .choice(GeneratorType.allNames), defaultValue: .text(GeneratorType.defaultType.name),
-                  summary: "The GSL random number generator (taus2, gfsr4 and mt19937 are fast)"),
+            SettingDeclaration(key: Experiment.Keys.kind, type: .choice([rawValue]), required: true, summary: "The experiment kind"),
+            Experiment.Keys.description, Experiment.Keys.seed, Experiment.Keys.generator,
         ]
         switch self {
         case .stdp, .stdpFrequency:

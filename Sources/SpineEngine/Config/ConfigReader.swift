@@ -161,6 +161,12 @@ final class ConfigMapping {
         return try number(declaration.key, in: range, unit: declaration.unit)
     }
 
+    /// The integer of a declared key (`.integer` type), nil when absent.
+    func integer(ifPresent declaration: SettingDeclaration) throws -> Int? {
+        guard case let .integer(range) = declaration.type else { preconditionFailure("\(declaration.key) is not an integer") }
+        return try integer(declaration.key, in: range)
+    }
+
     /// The integer of a declared key (`.integer` type): its value, else its
     /// default (`runtimeDefault` for a key whose default depends on others).
     func integer(_ declaration: SettingDeclaration, default runtimeDefault: Int? = nil) throws -> Int {

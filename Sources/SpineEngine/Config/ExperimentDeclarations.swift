@@ -1,8 +1,9 @@
 import SpineModel
 
-/// The keys of each experiment kind, for the JSON Schema and docs/CONFIG.md:
-/// the model sections come from their `SettingSection`s; the rest are
-/// declared here beside their readers' ranges and defaults.
+/// The keys of each experiment kind, for the JSON Schema, docs/CONFIG.md and
+/// the test that compares them with what the readers accept: the model
+/// sections come from their `SettingSection`s, the other keys from the
+/// declarations beside each kind's reader.
 extension ExperimentKind {
     var declarations: [SettingDeclaration] {
         var keys: [SettingDeclaration] = [

@@ -17,12 +17,13 @@ RELEASE    := -c release
 # manifest's "build"); the packages are resolved first so that they are known.
 BUILD_INFO  = $$($(SWIFT) package resolve >/dev/null 2>&1; SWIFT=$(SWIFT) scripts/build-flags.sh)
 
-.PHONY: run test python-test examples examples-smallest figures bench bench-scaling bench-venv bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl zlib venv clean help
+.PHONY: run test schema-check docs python-test examples examples-smallest figures bench bench-scaling bench-venv bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl zlib venv clean help
 
 help:
 	@echo "make run           build (release) and run the default experiment (memory-stability) into Results/"
 	@echo "make test          build and run every test"
 	@echo "make python-test   install the Python package (python/) into .venv/ and run its tests"
+	@echo "make docs          regenerate docs/CONFIG.md and docs/spinesim.schema.json from the settings' declarations"
 	@echo "make examples      run the example gallery (examples/*.py) at full size into examples/out/"
 	@echo "make figures       draw the PNG figures of the results in Results/"
 	@echo "make bench         SpineSim vs Brian2 (W1 STDP, W2 learning session) and scaling, into Results/bench/"
@@ -84,8 +85,19 @@ test: build venv
 	  test -s $$tmp/memory-retention.png && test -s $$tmp/memory-sizes.png && \
 	  test -s $$tmp/interference-retention.png && test -s $$tmp/reactivation-retention.png && \
 	  { test ! -f Results/memory-stability/raster.csv || test -s $$tmp/memory-raster.png; } && rm -rf $$tmp
+	$(MAKE) schema-check
 	$(MAKE) python-test
 	$(MAKE) examples-smallest
+
+# Every experiment and sweep file against the committed JSON Schema (the Swift
+# tests check that the schema and docs/CONFIG.md match the declarations).
+schema-check: venv
+	$(PYTHON) Experiments/validate_schema.py
+
+# The configuration reference and the JSON Schema, from the declarations.
+docs: build
+	.build/debug/spinesim schema > docs/spinesim.schema.json
+	.build/debug/spinesim schema --markdown > docs/CONFIG.md
 
 # The example gallery (examples/*.py, jupytext scripts): each runs a reduced
 # shipped experiment through the Python package and draws its figure into

@@ -8,12 +8,14 @@ struct SpineSim: ParsableCommand {
         commandName: "spinesim",
         abstract: "Simulate dendritic spine populations whose synapses learn, grow, shrink, appear and disappear.",
         discussion: """
-            Experiments are YAML files (see Experiments/ and README.md). Every run writes \
-            manifest.json (seed, resolved configuration, versions) and its result files into \
-            its output directory.
+            Experiments are YAML files (see Experiments/ and README.md); every key, with its \
+            range, default and unit, is in docs/CONFIG.md (spinesim schema --markdown), and \
+            spinesim schema prints the JSON Schema that editors check files with. Every run \
+            writes manifest.json (seed, resolved configuration, versions) and its result files \
+            into its output directory.
             """,
         version: BuildInfo.version,
-        subcommands: [Run.self, Resume.self, Check.self, SweepCommand.self, Bench.self, Presets.self]
+        subcommands: [Run.self, Resume.self, Check.self, SweepCommand.self, SchemaCommand.self, Bench.self, Presets.self]
     )
 
     /// Parses and runs a subcommand. A command line that cannot be parsed is

@@ -98,48 +98,94 @@ final class ConfigMapping {
         return ConfigError(location: source.location(of: node ?? self.node, keyPath: path), keyPath: path, message: message)
     }
 
+    /// The error that `key` is required, or, when a key not read yet is a
+    /// misspelling of it, that this key is unknown.
     func missing(_ key: String, allowed: String) -> ConfigError {
-        error(key, nil, "is required; allowed: \(allowed)")
+        if let typo = pairs.first(where: { !consumed.contains($0.key) && ConfigMapping.nearest(to: $0.key, among: [key]) != nil }) {
+            return error(typo.key, typo.keyNode, "unknown key; did you mean \"\(key)\"? (\(key) is required; allowed: \(allowed))")
+        }
+        return error(key, nil, "is required; allowed: \(allowed)")
     }
 
     // MARK: typed values
 
+    /// A finite real number in `range`, nil when the key is absent. Every
+    /// error (not a number, not finite, out of range) states the range.
+    func number(_ key: String, in range: NumberRange, unit: String = "") throws -> Double? {
+        guard let node = value(key) else { return nil }
+        return try ConfigMapping.number(node, in: range, unit: unit) { self.error(key, node, $0) }
+    }
+
     /// A finite real number within `range`.
     func double(_ key: String, in range: ClosedRange<Double>, default defaultValue: Double? = nil, unit: String = "") throws -> Double {
-        guard let node = value(key) else {
-            if let defaultValue { return defaultValue }
-            throw missing(key, allowed: ConfigMapping.describe(range, unit: unit))
-        }
-        return try ConfigMapping.number(node, in: range, unit: unit) { self.error(key, node, $0) }
+        let numbers = NumberRange.from(range.lowerBound, to: range.upperBound)
+        return try required(key, number(key, in: numbers, unit: unit) ?? defaultValue, allowed: numbers.allowed(unit: unit))
     }
 
     /// A real number that must be > `lowerBound` (open at the bottom).
     func positiveDouble(_ key: String, above lowerBound: Double = 0, upTo upper: Double,
                         default defaultValue: Double? = nil, unit: String = "") throws -> Double {
-        let allowed = "a number greater than \(ConfigMapping.format(lowerBound)) and at most \(ConfigMapping.format(upper))\(unit.isEmpty ? "" : " \(unit)")"
-        guard let node = value(key) else {
-            if let defaultValue { return defaultValue }
-            throw missing(key, allowed: allowed)
-        }
-        let x = try ConfigMapping.number(node, in: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude, unit: unit) { message in
-            // Type and finiteness errors state the key's real range.
-            let reason = message.components(separatedBy: "; allowed:").first ?? message
-            return self.error(key, node, "\(reason); allowed: \(allowed)")
-        }
-        guard x > lowerBound, x <= upper else {
-            throw error(key, node, "value \(ConfigMapping.describe(node)) is out of range; allowed: \(allowed)")
-        }
-        return x
+        let range = NumberRange.above(lowerBound, upTo: upper)
+        return try required(key, number(key, in: range, unit: unit) ?? defaultValue, allowed: range.allowed(unit: unit))
+    }
+
+    /// An integer in `range`, nil when the key is absent.
+    func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let node = value(key) else { return nil }
+        return try ConfigMapping.integer(node, in: range) { self.error(key, node, $0) }
     }
 
     /// An integer within `range`.
     func int(_ key: String, in range: ClosedRange<Int>, default defaultValue: Int? = nil) throws -> Int {
-        let allowed = "an integer from \(range.lowerBound) to \(range.upperBound)"
-        guard let node = value(key) else {
-            if let defaultValue { return defaultValue }
-            throw missing(key, allowed: allowed)
+        try required(key, integer(key, in: range) ?? defaultValue, allowed: "an integer from \(range.lowerBound) to \(range.upperBound)")
+    }
+
+    /// `value`, or the error that `key` is required.
+    private func required<Value>(_ key: String, _ value: Value?, allowed: String) throws -> Value {
+        guard let value else { throw missing(key, allowed: allowed) }
+        return value
+    }
+
+    /// The number of a declared key (`.number` type): its value, else its
+    /// default; a required key must be present.
+    func number(_ declaration: SettingDeclaration) throws -> Double {
+        guard case let .number(range) = declaration.type else { preconditionFailure("\(declaration.key) is not a number") }
+        let fallback: Double? = if case let .number(x)? = declaration.defaultValue { x } else { nil }
+        return try required(declaration.key, number(declaration.key, in: range, unit: declaration.unit) ?? fallback,
+                            allowed: range.allowed(unit: declaration.unit))
+    }
+
+    /// The number of a declared key (`.number` type), nil when absent.
+    func number(ifPresent declaration: SettingDeclaration) throws -> Double? {
+        guard case let .number(range) = declaration.type else { preconditionFailure("\(declaration.key) is not a number") }
+        return try number(declaration.key, in: range, unit: declaration.unit)
+    }
+
+    /// The integer of a declared key (`.integer` type), nil when absent.
+    func integer(ifPresent declaration: SettingDeclaration) throws -> Int? {
+        guard case let .integer(range) = declaration.type else { preconditionFailure("\(declaration.key) is not an integer") }
+        return try integer(declaration.key, in: range)
+    }
+
+    /// The integer of a declared key (`.integer` type): its value, else its
+    /// default (`runtimeDefault` for a key whose default depends on others).
+    func integer(_ declaration: SettingDeclaration, default runtimeDefault: Int? = nil) throws -> Int {
+        guard case let .integer(range) = declaration.type else { preconditionFailure("\(declaration.key) is not an integer") }
+        let declared: Int? = if case let .number(x)? = declaration.defaultValue { Int(x) } else { nil }
+        return try int(declaration.key, in: range, default: runtimeDefault ?? declared)
+    }
+
+    /// The grid of a declared key (`.grid` type), nil when absent (the
+    /// caller's default applies).
+    func grid(_ declaration: SettingDeclaration, maxCount: Int = 100_000) throws -> [Double]? {
+        guard case let .grid(range, whole) = declaration.type else { preconditionFailure("\(declaration.key) is not a grid") }
+        guard contains(declaration.key) || declaration.required else { _ = value(declaration.key); return nil }
+        let values = try grid(declaration.key, in: range.lower...range.upper, unit: declaration.unit, maxCount: maxCount)
+        if whole, let fraction = values.first(where: { $0 != $0.rounded() }) {
+            throw error(declaration.key, peek(declaration.key),
+                        "\(fraction) is not a whole number; allowed: whole numbers from \(ConfigMapping.format(range.lower)) to \(ConfigMapping.format(range.upper))")
         }
-        return try ConfigMapping.integer(node, in: range) { self.error(key, node, $0) }
+        return values
     }
 
     /// A non-negative 64-bit integer (seeds).
@@ -185,25 +231,49 @@ final class ConfigMapping {
     func finish() throws {
         for (key, keyNode, _) in pairs where !consumed.contains(key) {
             let allowed = known.isEmpty ? "no keys" : known.map { "\"\($0)\"" }.joined(separator: ", ")
-            throw error(key, keyNode, "unknown key; allowed keys here: \(allowed)")
+            let suggestion = ConfigMapping.nearest(to: key, among: known).map { "; did you mean \"\($0)\"?" } ?? ""
+            throw error(key, keyNode, "unknown key; allowed keys here: \(allowed)\(suggestion)")
         }
     }
 
     // MARK: shared helpers
 
-    static func number(_ node: Node, in range: ClosedRange<Double>, unit: String,
+    static func number(_ node: Node, in range: NumberRange, unit: String,
                        error: (String) -> ConfigError) throws -> Double {
+        let allowed = range.allowed(unit: unit)
         guard let scalar = node.scalar, node.isTagged(.float) || node.isTagged(.int),
               let x = node.float ?? node.int.map(Double.init) else {
-            throw error("value \(describe(node)) is not a number; allowed: \(describe(range, unit: unit))")
+            throw error("value \(describe(node)) is not a number; allowed: \(allowed)")
         }
         guard x.isFinite else {
-            throw error("value \(scalar.string) is not finite; allowed: \(describe(range, unit: unit))")
+            throw error("value \(scalar.string) is not finite; allowed: \(allowed)")
         }
         guard range.contains(x) else {
-            throw error("value \(scalar.string) is out of range; allowed: \(describe(range, unit: unit))")
+            throw error("value \(scalar.string) is out of range; allowed: \(allowed)")
         }
         return x
+    }
+
+    /// The known key nearest to a misspelt `key` (at most two edits, or a
+    /// third of its length, away), if there is one.
+    static func nearest(to key: String, among known: [String]) -> String? {
+        let limit = max(2, key.count / 3)
+        let scored = known.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= limit }
+        return scored.min { $0.1 < $1.1 }?.0
+    }
+
+    /// Levenshtein distance between two strings.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let b = Array(b)
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     static func integer(_ node: Node, in range: ClosedRange<Int>, error: (String) -> ConfigError) throws -> Int {
@@ -219,11 +289,6 @@ final class ConfigMapping {
 
     static func oneOf(_ choices: [String]) -> String {
         "one of " + choices.map { "\"\($0)\"" }.joined(separator: ", ")
-    }
-
-    static func describe(_ range: ClosedRange<Double>, unit: String) -> String {
-        let u = unit.isEmpty ? "" : " \(unit)"
-        return "a number from \(format(range.lowerBound)) to \(format(range.upperBound))\(u)"
     }
 
     static func format(_ x: Double) -> String {

@@ -1,8 +1,8 @@
 /// A configuration written back out (the resolved configuration of a
 /// manifest) in the experiment file's own key names and nesting, so that it
-/// is itself a valid experiment file.
+/// is itself a valid experiment file; also any JSON value (the schema).
 public indirect enum ConfigTree: Encodable, Sendable, ExpressibleByDictionaryLiteral, ExpressibleByStringLiteral,
-    ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
+    ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral {
     case number(Double)
     case text(String)
     case flag(Bool)
@@ -14,6 +14,7 @@ public indirect enum ConfigTree: Encodable, Sendable, ExpressibleByDictionaryLit
     public init(floatLiteral value: Double) { self = .number(value) }
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
     public init(booleanLiteral value: Bool) { self = .flag(value) }
+    public init(arrayLiteral elements: ConfigTree...) { self = .list(elements) }
 
     public static func numbers<S: Sequence>(_ values: S) -> ConfigTree where S.Element: BinaryInteger {
         .list(values.map { .number(Double($0)) })

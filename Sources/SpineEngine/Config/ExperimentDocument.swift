@@ -152,8 +152,9 @@ struct ExperimentDocument {
 extension ConfigMapping {
     /// A sweep axis: a single number, a list of numbers, or a range written
     /// `{from: a, to: b, step: s}` (both ends included).
-    func grid(_ key: String, in range: ClosedRange<Double>, unit: String, maxCount: Int = 100_000) throws -> [Double] {
-        let allowed = "a number, a list of numbers, or {from: a, to: b, step: s}, each \(ConfigMapping.describe(range, unit: unit))"
+    func grid(_ key: String, in closed: ClosedRange<Double>, unit: String, maxCount: Int = 100_000) throws -> [Double] {
+        let range = NumberRange.from(closed.lowerBound, to: closed.upperBound)
+        let allowed = "a number, a list of numbers, or {from: a, to: b, step: s}, each \(range.allowed(unit: unit))"
         guard let node = value(key) else { throw missing(key, allowed: allowed) }
         switch node {
         case .scalar:
@@ -166,9 +167,9 @@ extension ConfigMapping {
             }
         case .mapping:
             let axis = try ConfigMapping(node, path: keyPath(key), source: source)
-            let from = try axis.double("from", in: range, unit: unit)
-            let to = try axis.double("to", in: range, unit: unit)
-            let step = try axis.positiveDouble("step", upTo: range.upperBound - range.lowerBound, unit: unit)
+            let from = try axis.double("from", in: closed, unit: unit)
+            let to = try axis.double("to", in: closed, unit: unit)
+            let step = try axis.positiveDouble("step", upTo: closed.upperBound - closed.lowerBound, unit: unit)
             try axis.finish()
             guard to >= from else {
                 throw error(key, node, "'to' (\(ConfigMapping.format(to))) is below 'from' (\(ConfigMapping.format(from))); allowed: from ≤ to")

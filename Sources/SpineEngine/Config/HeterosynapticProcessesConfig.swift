@@ -4,60 +4,40 @@ import SpineModel
 /// `dendritic_spikes`, `store_release` and `cooperativity`, each with
 /// `enabled` (default false) and its parameters.
 extension HeterosynapticProcesses {
-    static func read(_ section: ConfigMapping?) throws -> HeterosynapticProcesses {
-        var processes = HeterosynapticProcesses()
-        guard let section else { return processes }
-        if let spikes = try section.mapping("dendritic_spikes") {
-            var s = processes.dendriticSpikes
-            s.enabled = try spikes.bool("enabled", default: s.enabled)
-            s.minimumEvents = try spikes.int("min_events", in: 1...100_000, default: s.minimumEvents)
-            s.windowMs = try spikes.positiveDouble("window_ms", upTo: 10_000, default: s.windowMs, unit: "ms")
-            s.stretchUm = try spikes.positiveDouble("stretch_um", above: 0.1, upTo: 100_000, default: s.stretchUm, unit: "µm")
-            s.calciumOverPost = try spikes.double("calcium_over_post", in: 0...1000, default: s.calciumOverPost)
-            s.refractoryMs = try spikes.double("refractory_ms", in: 0...100_000, default: s.refractoryMs, unit: "ms")
-            try spikes.finish()
-            processes.dendriticSpikes = s
-        }
-        if let store = try section.mapping("store_release") {
-            var s = processes.storeRelease
-            s.enabled = try store.bool("enabled", default: s.enabled)
-            s.diffusionUm2PerMs = try store.positiveDouble("diffusion_um2_per_ms", above: 1e-7, upTo: 10, default: s.diffusionUm2PerMs, unit: "µm²/ms")
-            s.tauMs = try store.positiveDouble("tau_ms", above: 0.01, upTo: 1e9, default: s.tauMs, unit: "ms")
-            s.releasePerEvent = try store.double("release_per_event", in: 0...1e6, default: s.releasePerEvent)
-            s.halfActivation = try store.positiveDouble("half_activation", above: 1e-12, upTo: 1e12, default: s.halfActivation)
-            s.hillCoefficient = try store.positiveDouble("hill_coefficient", upTo: 20, default: s.hillCoefficient)
-            s.maximumCalciumOverThetaD = try store.double("max_calcium_over_theta_d", in: 0...1000, default: s.maximumCalciumOverThetaD)
-            try store.finish()
-            processes.storeRelease = s
-        }
-        if let cooperativity = try section.mapping("cooperativity") {
-            var c = processes.cooperativity
-            c.enabled = try cooperativity.bool("enabled", default: c.enabled)
-            c.diffusionUm2PerMs = try cooperativity.positiveDouble("diffusion_um2_per_ms", above: 1e-9, upTo: 10, default: c.diffusionUm2PerMs, unit: "µm²/ms")
-            c.tauMs = 1000 * (try cooperativity.positiveDouble("tau_s", above: 1e-3, upTo: 1e7, default: c.tauMs / 1000, unit: "s"))
-            c.releasePerCrossing = try cooperativity.double("release_per_crossing", in: 0...1e6, default: c.releasePerCrossing)
-            c.halfEffect = try cooperativity.positiveDouble("half_effect", above: 1e-12, upTo: 1e12, default: c.halfEffect)
-            c.maximumLowering = try cooperativity.double("max_lowering", in: 0...0.99, default: c.maximumLowering)
-            c.updateIntervalMs = try cooperativity.positiveDouble("update_interval_ms", above: 0.01, upTo: 60_000, default: c.updateIntervalMs, unit: "ms")
-            try cooperativity.finish()
-            processes.cooperativity = c
-        }
-        try section.finish()
-        return processes
+    static var settings: SettingSection<HeterosynapticProcesses> {
+        SettingSection("heterosynaptic", [
+            .section("dendritic_spikes", \.dendriticSpikes, SettingSection("dendritic_spikes", [
+                .flag("enabled", \.enabled, "Local dendritic spikes (§2b)"),
+                .integer("min_events", \.minimumEvents, 1...100_000, unit: "events", "N_spike: input events in a stretch within the window that fire a spike"),
+                .number("window_ms", \.windowMs, .positive(upTo: 10_000), unit: "ms", "W_spike: the window of those events"),
+                .number("stretch_um", \.stretchUm, .above(0.1, upTo: 100_000), unit: "µm", "L_spike: length of a dendritic stretch"),
+                .number("calcium_over_post", \.calciumOverPost, .from(0, to: 1000), unit: "C_post", "κ_spike: calcium a spike brings, in units of C_post"),
+                .number("refractory_ms", \.refractoryMs, .from(0, to: 100_000), unit: "ms", "T_ref: refractory time of a stretch"),
+            ]), "Dendritic spikes (§2b)"),
+            .section("store_release", \.storeRelease, SettingSection("store_release", [
+                .flag("enabled", \.enabled, "Store-release messenger: heterosynaptic depression (§2c)"),
+                .number("diffusion_um2_per_ms", \.diffusionUm2PerMs, .above(1e-7, upTo: 10), unit: "µm²/ms", "D_p: messenger diffusion coefficient"),
+                .number("tau_ms", \.tauMs, .above(0.01, upTo: 1e9), unit: "ms", "τ_p: messenger decay time"),
+                .number("release_per_event", \.releasePerEvent, .from(0, to: 1e6), unit: "q_p", "Messenger released per event (sets its unit)"),
+                .number("half_activation", \.halfActivation, .above(1e-12, upTo: 1e12), unit: "q_p/µm", "K: half-activation of store release"),
+                .number("hill_coefficient", \.hillCoefficient, .positive(upTo: 20), "n: Hill coefficient of store release"),
+                .number("max_calcium_over_theta_d", \.maximumCalciumOverThetaD, .from(0, to: 1000), unit: "θ_d", "c_max: largest released calcium, in units of θ_d"),
+            ]), "Store-release messenger (§2c)"),
+            .section("cooperativity", \.cooperativity, SettingSection("cooperativity", [
+                .flag("enabled", \.enabled, "Cooperativity messenger: LTP lowers neighbours' thresholds (§2d)"),
+                .number("diffusion_um2_per_ms", \.diffusionUm2PerMs, .above(1e-9, upTo: 10), unit: "µm²/ms", "D_r: messenger diffusion coefficient"),
+                .number("tau_s", \.tauMs, .above(1e-3, upTo: 1e7), unit: "s", scale: 1000, "τ_r: messenger decay time"),
+                .number("release_per_crossing", \.releasePerCrossing, .from(0, to: 1e6), unit: "q_r", "Messenger released per potentiation-threshold crossing (sets its unit)"),
+                .number("half_effect", \.halfEffect, .above(1e-12, upTo: 1e12), unit: "q_r/µm", "K_r: messenger at half the threshold lowering"),
+                .number("max_lowering", \.maximumLowering, .from(0, to: 0.99), "δ_θ: largest relative lowering of the thresholds"),
+                .number("update_interval_ms", \.updateIntervalMs, .above(0.01, upTo: 60_000), unit: "ms", "How often each spine's thresholds follow the messenger"),
+            ]), "Cooperativity messenger (§2d)"),
+        ])
     }
 
-    var tree: ConfigTree {
-        let s = dendriticSpikes, p = storeRelease, c = cooperativity
-        return [
-            "dendritic_spikes": ["enabled": .flag(s.enabled), "min_events": .number(Double(s.minimumEvents)), "window_ms": .number(s.windowMs),
-                                 "stretch_um": .number(s.stretchUm), "calcium_over_post": .number(s.calciumOverPost),
-                                 "refractory_ms": .number(s.refractoryMs)],
-            "store_release": ["enabled": .flag(p.enabled), "diffusion_um2_per_ms": .number(p.diffusionUm2PerMs), "tau_ms": .number(p.tauMs),
-                              "release_per_event": .number(p.releasePerEvent), "half_activation": .number(p.halfActivation),
-                              "hill_coefficient": .number(p.hillCoefficient), "max_calcium_over_theta_d": .number(p.maximumCalciumOverThetaD)],
-            "cooperativity": ["enabled": .flag(c.enabled), "diffusion_um2_per_ms": .number(c.diffusionUm2PerMs), "tau_s": .number(c.tauMs / 1000),
-                              "release_per_crossing": .number(c.releasePerCrossing), "half_effect": .number(c.halfEffect),
-                              "max_lowering": .number(c.maximumLowering), "update_interval_ms": .number(c.updateIntervalMs)],
-        ]
+    static func read(_ section: ConfigMapping?) throws -> HeterosynapticProcesses {
+        try settings.read(section, defaults: HeterosynapticProcesses())
     }
+
+    var tree: ConfigTree { HeterosynapticProcesses.settings.tree(self) }
 }

@@ -137,17 +137,18 @@ public struct ModelSettings: Sendable {
     static func read(_ root: ConfigMapping, withActivity: Bool) throws -> ModelSettings {
         let plasticity = try PlasticityConfig.read(root.mapping("plasticity"))
         let (form, size, kesten, sizePreset) = try readSizeDynamics(root.mapping("size_dynamics"))
-        let weight = try readWeight(root.mapping("functional_weight"))
-        let (rules, rateSetting) = try readTurnover(root.mapping("turnover"), form: form)
+        let weight = try weightSettings.read(root.mapping("functional_weight"), defaults: FunctionalWeight())
         var settings = ModelSettings(plasticity: plasticity, sizePreset: sizePreset, sizeForm: form, size: size, kesten: kesten,
-                                     weight: weight, turnover: rules,
-                                     spinogenesisRateSetting: rateSetting, stationaryDensityPerUm: 0, activity: nil)
+                                     weight: weight, turnover: TurnoverRules(),
+                                     spinogenesisRateSetting: 0, stationaryDensityPerUm: 0, activity: nil)
+        try readTurnover(root.mapping("turnover"), into: &settings)
         if withActivity {
             settings.activity = ActivitySettings(diffusion: try DiffusionParameters.read(root.mapping("diffusion")),
                                                  processes: try HeterosynapticProcesses.read(root.mapping("heterosynaptic")),
                                                  session: try readSession(root.mapping("session")),
                                                  reactivation: try readReactivation(root.mapping("reactivation")),
-                                                 guided: try readGuided(root.mapping("activity_guided")))
+                                                 guided: try guidedSettings.read(root.mapping("activity_guided"),
+                                                                                 defaults: ActivityGuidedSpinogenesis()))
         }
         return settings
     }
@@ -158,8 +159,7 @@ public struct ModelSettings: Sendable {
     /// `task` column).
     static func readInitialPopulation(_ root: ConfigMapping, model: ModelSettings, taskEnsembles: Bool) throws -> InitialPopulation {
         let dendrites = try readDendrites(root, model: model, taskEnsembles: taskEnsembles)
-        var population = InitialPopulation(dendriteLengthsUm: dendrites.lengthsUm, densityPerUm: 1.5,
-                                           fractionPotentiated: 2.0 / 7.0, sizes: .stationary)
+        var population = InitialPopulation.defaults(dendriteLengthsUm: dendrites.lengthsUm)
         population.files = dendrites.files
         if let spines = dendrites.spines {
             if root.contains("initial_population") {
@@ -170,9 +170,8 @@ public struct ModelSettings: Sendable {
             population.densityPerUm = Double(spines.reduce(0) { $0 + $1.count }) / population.totalLengthUm
             population.fractionPotentiated = 0
         } else if let section = try root.mapping("initial_population") {
-            population.densityPerUm = try section.double("density_per_um", in: 0...100, default: population.densityPerUm, unit: "spines/µm")
-            population.fractionPotentiated = try section.double("fraction_potentiated", in: 0...1, default: population.fractionPotentiated)
-            if let node = section.value("sizes") { population.sizes = try readInitialSizes(node, in: section, model: model) }
+            try InitialPopulation.settings.readKeys(section, into: &population)
+            if let node = section.value(InitialPopulation.sizesKey.key) { population.sizes = try readInitialSizes(node, in: section, model: model) }
             try section.finish()
         }
         if model.spinogenesisRateSetting == nil && population.densityPerUm == 0 {
@@ -195,20 +194,21 @@ public struct ModelSettings: Sendable {
         guard let dendrites = try root.mapping("dendrites") else {
             throw root.missing("dendrites", allowed: allowed)
         }
-        guard dendrites.contains("from_csv") else {
-            if dendrites.contains("spines_csv") {
-                throw dendrites.error("spines_csv", dendrites.value("spines_csv"), "spines need their dendrites; allowed: spines_csv with from_csv")
+        typealias Keys = DendriteKeys
+        guard dendrites.contains(Keys.fromCSV.key) else {
+            if dendrites.contains(Keys.spinesCSV.key) {
+                throw dendrites.error(Keys.spinesCSV.key, dendrites.value(Keys.spinesCSV.key), "spines need their dendrites; allowed: spines_csv with from_csv")
             }
-            let count = try dendrites.int("count", in: 1...maximumDendrites)
-            let length = try dendrites.positiveDouble("length_um", upTo: 100_000, unit: "µm")
+            let count = try dendrites.integer(Keys.count)
+            let length = try dendrites.number(Keys.length)
             try dendrites.finish()
             return (Array(repeating: length, count: count), nil, nil)
         }
-        for key in ["count", "length_um"] where dendrites.contains(key) {
+        for key in [Keys.count.key, Keys.length.key] where dendrites.contains(key) {
             throw dendrites.error(key, dendrites.value(key),
                                   "the dendrites and their lengths come from from_csv; allowed: either from_csv or count and length_um")
         }
-        let table = try CSVDataFile.read("from_csv", of: dendrites, required: ["dendrite", "length_um"], optional: ["radius_um"],
+        let table = try CSVDataFile.read(Keys.fromCSV.key, of: dendrites, required: ["dendrite", "length_um"], optional: ["radius_um"],
                                          maximumRows: maximumDendrites)
         let radius = model.activity?.diffusion.dendriteRadiusUm
         var lengths: [Double] = []
@@ -234,8 +234,8 @@ public struct ModelSettings: Sendable {
         var files = DendriteFiles(dendritesPath: table.path, dendritesSHA256: table.sha256, spinesPath: nil, spinesSHA256: nil,
                                   spinesCarryTask: false)
         var spines: [[InitialSpine]]?
-        if dendrites.contains("spines_csv") {
-            let spineTable = try CSVDataFile.read("spines_csv", of: dendrites, required: ["dendrite", "position_um", "volume_um3"],
+        if dendrites.contains(Keys.spinesCSV.key) {
+            let spineTable = try CSVDataFile.read(Keys.spinesCSV.key, of: dendrites, required: ["dendrite", "position_um", "volume_um3"],
                                                   optional: taskEnsembles ? ["rho", "task"] : ["rho"], maximumRows: maximumFileSpines)
             let minimumVolume = model.turnover.minimumVolume
             var perDendrite = Array(repeating: [InitialSpine](), count: lengths.count)
@@ -261,6 +261,30 @@ public struct ModelSettings: Sendable {
         return (lengths, files, spines)
     }
 
+    /// The keys of `dendrites`: `{count, length_um}`, or `{from_csv}` with an
+    /// optional `spines_csv` (each with its digest, `<key>_sha256`).
+    enum DendriteKeys {
+        static let count = SettingDeclaration(key: "count", type: .integer(1...maximumDendrites), required: true, summary: "Number of dendrites")
+        static let length = SettingDeclaration(key: "length_um", type: .number(.positive(upTo: 100_000)), unit: "µm", required: true,
+                                               summary: "Length of each dendrite")
+        static let fromCSV = SettingDeclaration(key: "from_csv", type: .text, required: true,
+                                                summary: "CSV file of the dendrites (dendrite, length_um, optionally radius_um), relative to the experiment file")
+        static let spinesCSV = SettingDeclaration(key: "spines_csv", type: .text,
+                                                  summary: "CSV file of the day-0 spines (dendrite, position_um, volume_um3, optionally rho and task)")
+
+        /// The SHA-256 that a data file given by `file` must have.
+        static func digest(of file: SettingDeclaration) -> SettingDeclaration {
+            SettingDeclaration(key: "\(file.key)_sha256", type: .text, summary: "SHA-256 the \(file.key) file must have (the resolved configuration records it)")
+        }
+
+        static var declaration: SettingDeclaration {
+            SettingDeclaration(key: "dendrites", type: .oneOf("mapping: count and length, or CSV files", [
+                .section(name: "dendrites", [count, length]),
+                .section(name: "dendrites-from-csv", [fromCSV, digest(of: fromCSV), spinesCSV, digest(of: spinesCSV)]),
+            ]), required: true, summary: "The dendrites: drawn, or read from CSV files")
+        }
+    }
+
     /// The names of `size_dynamics.preset`: the structural presets and
     /// `none` (the bare OU of docs/MODEL.md §3: τ_s 7 days, one state, no τ_e).
     static let sizePresets = StructuralPreset.allCases.map(\.rawValue) + ["none"]
@@ -275,83 +299,141 @@ public struct ModelSettings: Sendable {
         let preset = try section.choice("preset", from: sizePresets, default: StructuralPreset.adultCortex.rawValue)
         size = StructuralPreset(rawValue: preset)?.size ?? LogSizeOU()
         form = PopulationModel.SizeForm(rawValue: try section.choice("form", from: PopulationModel.SizeForm.allCases.map(\.rawValue), default: "ou"))!
-        size.intrinsicNoise = try section.bool("intrinsic_noise", default: true)
-        size.baselineLogVolume = try section.double("baseline_log_volume", in: -10...3, default: size.baselineLogVolume, unit: "(ln µm³)")
-        size.potentiationLogShift = try section.double("potentiation_log_shift", in: -5...5, default: size.potentiationLogShift)
-        size.relaxationDays = try section.positiveDouble("relaxation_days", upTo: 3650, default: size.relaxationDays, unit: "days")
-        size.stationarySD = try section.positiveDouble("stationary_sd", upTo: 5, default: size.stationarySD)
-        if section.contains("expression_hours") {
-            size.expressionDays = try section.positiveDouble("expression_hours", upTo: 24 * 3650, default: 1, unit: "hours") / 24
-        } else { _ = section.value("expression_hours") }
-        let stableKeys = ["stable_relaxation_days", "stabilisation_volume_um3"]
-        if stableKeys.contains(where: section.contains) {
+        try sizeSettings.readKeys(section, into: &size)
+        let keys = SizeKeys(preset: size)
+        if let hours = try section.number(ifPresent: keys.expressionHours) { size.expressionDays = hours / 24 }
+        let stableKeys = [keys.stableRelaxationDays, keys.stabilisationVolume]
+        if let given = stableKeys.first(where: { section.contains($0.key) }) {
             guard form == .ou else {
-                let key = stableKeys.first(where: section.contains)!
-                throw section.error(key, section.value(key), "the stable state belongs to the OU form; allowed: form 'ou'")
+                throw section.error(given.key, section.value(given.key), "the stable state belongs to the OU form; allowed: form 'ou'")
             }
             // Without a stable state in the preset, both keys are required.
-            let tau = try section.positiveDouble("stable_relaxation_days", upTo: 36_500, default: size.stability?.stableRelaxationDays,
-                                                 unit: "days")
-            let volume = try section.positiveDouble("stabilisation_volume_um3", upTo: 100, default: size.stability?.stabilisationVolume,
-                                                    unit: "µm³")
-            size.stability = SpineStability(stableRelaxationDays: tau, stabilisationVolume: volume)
+            size.stability = SpineStability(stableRelaxationDays: try section.number(keys.stableRelaxationDays),
+                                            stabilisationVolume: try section.number(keys.stabilisationVolume))
         } else {
-            stableKeys.forEach { _ = section.value($0) }
+            stableKeys.forEach { _ = section.value($0.key) }
         }
         if form != .ou { size.stability = nil }
         if let k = try section.mapping("kesten") {
-            kesten.muEpsilon = try k.double("mu_epsilon_per_s", in: -100...(-1e-12), default: kesten.muEpsilon, unit: "1/s")
-            kesten.muEta = try k.positiveDouble("mu_eta_um3_per_s", upTo: 100, default: kesten.muEta, unit: "µm³/s")
-            kesten.sigmaEpsilonSquared = try k.double("sigma_epsilon_sq_per_s", in: 0...100, default: kesten.sigmaEpsilonSquared, unit: "1/s")
-            kesten.sigmaEtaSquared = try k.positiveDouble("sigma_eta_sq_um6_per_s", upTo: 100, default: kesten.sigmaEtaSquared, unit: "µm⁶/s")
-            kesten.substepSeconds = try k.positiveDouble("substep_s", upTo: 3600, default: kesten.substepSeconds, unit: "s")
+            try kestenSettings.read(k, into: &kesten)
             guard kesten.sigmaEpsilonSquared < 2 * abs(kesten.muEpsilon) else {
                 throw k.error("sigma_epsilon_sq_per_s", k.value("sigma_epsilon_sq_per_s"),
                               "value \(kesten.sigmaEpsilonSquared) gives the Kesten process no stationary variance; allowed: below 2|mu_epsilon_per_s| = \(2 * abs(kesten.muEpsilon))")
             }
-            try k.finish()
         }
         try section.finish()
         return (form, size, kesten, preset)
     }
 
-    static func readWeight(_ section: ConfigMapping?) throws -> FunctionalWeight {
-        var weight = FunctionalWeight()
-        guard let section else { return weight }
-        weight.potentiatedOverDepressed = try section.positiveDouble("potentiated_over_depressed", upTo: 100, default: weight.potentiatedOverDepressed)
-        weight.tauChangeSeconds = try section.positiveDouble("tau_change_s", upTo: 1e6, default: weight.tauChangeSeconds, unit: "s")
-        try section.finish()
-        return weight
+    /// The OU parameters of `size_dynamics`, over the preset's values.
+    static var sizeSettings: SettingSection<LogSizeOU> {
+        SettingSection("size-ou", [
+            .flag("intrinsic_noise", \.intrinsicNoise, "The intrinsic (activity-independent) size noise"),
+            .number("baseline_log_volume", \.baselineLogVolume, .from(-10, to: 3), unit: "(ln µm³)", "m₀: mean ln v of a depressed spine"),
+            .number("potentiation_log_shift", \.potentiationLogShift, .from(-5, to: 5), "Shift of mean ln v of a potentiated spine"),
+            .number("relaxation_days", \.relaxationDays, .positive(upTo: 3650), unit: "days", "τ_s: relaxation time of ln v"),
+            .number("stationary_sd", \.stationarySD, .positive(upTo: 5), "SD of ln v around its target"),
+        ])
     }
 
-    /// The turnover rules and the spinogenesis rate setting (nil: 'auto').
-    static func readTurnover(_ section: ConfigMapping?, form: PopulationModel.SizeForm) throws -> (TurnoverRules, Double?) {
-        var rules = TurnoverRules()
-        var rateSetting: Double? = 0
-        guard let section else { return (rules, rateSetting) }
-        rules.minimumVolume = try section.positiveDouble("v_min_um3", upTo: 10, default: rules.minimumVolume, unit: "µm³")
-        if let hazard = try section.mapping("hazard") {
-            rules.hazardEnabled = try hazard.bool("enabled", default: false)
-            rules.hazardAtZero = try hazard.positiveDouble("p0_per_day", upTo: 0.999_999, default: rules.hazardAtZero)
-            rules.hazardAtOne = try hazard.positiveDouble("p1_per_day", upTo: rules.hazardAtZero, default: min(rules.hazardAtOne, rules.hazardAtZero))
-            rules.saturationVolume = try hazard.positiveDouble("saturation_volume_um3", upTo: 100, default: rules.saturationVolume, unit: "µm³")
-            try hazard.finish()
+    /// `size_dynamics`, declared with the default preset's values.
+    static var sizeDynamicsType: SettingType {
+        let preset = StructuralPreset.adultCortex.size
+        return .section(name: "size_dynamics", [
+            .init(key: "preset", type: .choice(sizePresets), defaultValue: .text(StructuralPreset.adultCortex.rawValue),
+                  summary: "Structural preset whose parameters the other keys override (none: the bare OU)"),
+            .init(key: "form", type: .choice(PopulationModel.SizeForm.allCases.map(\.rawValue)), defaultValue: "ou",
+                  summary: "OU on log size, or the Kesten process"),
+        ] + sizeSettings.declarations(defaults: preset) + SizeKeys(preset: preset).all + [
+            .init(key: "kesten", type: kestenSettings.type(defaults: KestenProcess()), summary: "The Kesten process (form kesten)"),
+        ])
+    }
+
+    /// The keys of `size_dynamics` that are optional in the model (their
+    /// defaults are the preset's; nil: the preset has none).
+    struct SizeKeys {
+        let expressionHours, stableRelaxationDays, stabilisationVolume: SettingDeclaration
+        var all: [SettingDeclaration] { [expressionHours, stableRelaxationDays, stabilisationVolume] }
+
+        init(preset size: LogSizeOU) {
+            expressionHours = SettingDeclaration(key: "expression_hours", type: .number(.positive(upTo: 24 * 3650)), unit: "hours",
+                                                 defaultValue: size.expressionDays.map { .number($0 * 24) },
+                                                 summary: "τ_e: structural expression time of a change of ρ (none: through τ_s)")
+            stableRelaxationDays = SettingDeclaration(key: "stable_relaxation_days", type: .number(.positive(upTo: 36_500)), unit: "days",
+                                                      defaultValue: size.stability.map { .number($0.stableRelaxationDays) },
+                                                      summary: "τ_st: relaxation time of a stable spine (OU form)")
+            stabilisationVolume = SettingDeclaration(key: "stabilisation_volume_um3", type: .number(.positive(upTo: 100)), unit: "µm³",
+                                                     defaultValue: size.stability.map { .number($0.stabilisationVolume) },
+                                                     summary: "Volume above which a volatile spine becomes stable (OU form)")
         }
-        if let spinogenesis = try section.mapping("spinogenesis") {
-            rateSetting = try spinogenesis.numberOrAuto("rate_per_um_per_day", in: 0...100, default: 0, unit: "per µm per day")
-            rules.newSpineVolume = try spinogenesis.positiveDouble("new_volume_um3", upTo: 10, default: rules.newSpineVolume, unit: "µm³")
-            guard rules.newSpineVolume > rules.minimumVolume else {
-                throw spinogenesis.error("new_volume_um3", spinogenesis.value("new_volume_um3"),
-                                         "value \(rules.newSpineVolume) is not above turnover.v_min_um3 = \(rules.minimumVolume); allowed: a new spine larger than v_min")
-            }
-            if rateSetting == nil && (form != .ou || rules.hazardEnabled) {
-                throw spinogenesis.error("rate_per_um_per_day", spinogenesis.value("rate_per_um_per_day"),
-                                         "'auto' needs the OU form with the hazard off (its lifetime formula); allowed here: a number")
-            }
-            try spinogenesis.finish()
+
+        /// The keys the model has, with its values.
+        func pairs(_ size: LogSizeOU) -> [(String, ConfigTree)] {
+            (size.expressionDays.map { [(expressionHours.key, ConfigTree.number($0 * 24))] } ?? [])
+                + (size.stability.map { [(stableRelaxationDays.key, .number($0.stableRelaxationDays)),
+                                         (stabilisationVolume.key, .number($0.stabilisationVolume))] } ?? [])
         }
-        try section.finish()
-        return (rules, rateSetting)
+    }
+
+    /// The model sections at their defaults (for declarations).
+    static var defaults: ModelSettings {
+        ModelSettings(plasticity: PlasticityConfig(preset: .dp), sizePreset: StructuralPreset.adultCortex.rawValue, sizeForm: .ou,
+                      size: StructuralPreset.adultCortex.size, kesten: KestenProcess(), weight: FunctionalWeight(), turnover: TurnoverRules(),
+                      spinogenesisRateSetting: 0, stationaryDensityPerUm: 0, activity: nil)
+    }
+
+    static var weightSettings: SettingSection<FunctionalWeight> {
+        SettingSection("functional_weight", [
+            .number("potentiated_over_depressed", \.potentiatedOverDepressed, .positive(upTo: 100),
+                    "Functional weight of a potentiated spine over a depressed one (§4)"),
+            .number("tau_change_s", \.tauChangeSeconds, .positive(upTo: 1e6), unit: "s", "Time constant with which ρ is expressed in the weight"),
+        ])
+    }
+
+    /// `turnover` (docs/MODEL.md §4): elimination and baseline spinogenesis.
+    static var turnoverSettings: SettingSection<ModelSettings> {
+        SettingSection("turnover", [
+            .number("v_min_um3", \.turnover.minimumVolume, .positive(upTo: 10), unit: "µm³", "v_min: spines below it are eliminated"),
+            .section("hazard", \.turnover, SettingSection("turnover-hazard", [
+                .flag("enabled", \.hazardEnabled, "A size-dependent elimination hazard"),
+                .number("p0_per_day", \.hazardAtZero, .positive(upTo: 0.999_999), unit: "per day", "Elimination probability per day of the smallest spines"),
+                .number("p1_per_day", \.hazardAtOne, .positive(upTo: 0.999_999), unit: "per day", "Elimination probability per day at the saturation volume (at most p0_per_day)"),
+                .number("saturation_volume_um3", \.saturationVolume, .positive(upTo: 100), unit: "µm³", "Volume above which the hazard stays at p1_per_day"),
+            ]), "Size-dependent elimination hazard"),
+            .section("spinogenesis", \.self, SettingSection("turnover-spinogenesis", [
+                .numberOrAuto("rate_per_um_per_day", \.spinogenesisRateSetting, .from(0, to: 100), unit: "per µm per day",
+                              "Baseline spinogenesis; auto: the rate that keeps the initial density stationary (OU form, hazard off)"),
+                .number("new_volume_um3", \.turnover.newSpineVolume, .positive(upTo: 10), unit: "µm³", "Volume of a new spine (above v_min)"),
+            ]), "Baseline spinogenesis"),
+        ])
+    }
+
+    /// Reads `turnover` into `settings` and checks it against the size form.
+    static func readTurnover(_ section: ConfigMapping?, into settings: inout ModelSettings) throws {
+        guard let section else { return }
+        try turnoverSettings.read(section, into: &settings)
+        // p1 is at most p0: an explicit p1 above it is out of range, a default one is lowered to it.
+        if section.peek(path: "hazard") != nil, settings.turnover.hazardAtOne > settings.turnover.hazardAtZero {
+            if let node = section.peek(path: "hazard.p1_per_day") {
+                let path = section.keyPath("hazard.p1_per_day")
+                throw ConfigError(location: section.source.location(of: node, keyPath: path), keyPath: path,
+                                  message: "value \(ConfigMapping.describe(node)) is out of range; allowed: \(NumberRange.positive(upTo: settings.turnover.hazardAtZero).allowed(unit: ""))")
+            }
+            settings.turnover.hazardAtOne = settings.turnover.hazardAtZero
+        }
+        guard let node = section.peek(path: "spinogenesis") else { return }
+        func error(_ key: String, _ message: String) -> ConfigError {
+            let path = section.keyPath("spinogenesis.\(key)")
+            return ConfigError(location: section.source.location(of: section.peek(path: "spinogenesis.\(key)") ?? node, keyPath: path),
+                               keyPath: path, message: message)
+        }
+        let rules = settings.turnover
+        guard rules.newSpineVolume > rules.minimumVolume else {
+            throw error("new_volume_um3", "value \(rules.newSpineVolume) is not above turnover.v_min_um3 = \(rules.minimumVolume); allowed: a new spine larger than v_min")
+        }
+        if settings.spinogenesisRateSetting == nil && (settings.sizeForm != .ou || rules.hazardEnabled) {
+            throw error("rate_per_um_per_day", "'auto' needs the OU form with the hazard off (its lifetime formula); allowed here: a number")
+        }
     }
 
     private static func readInitialSizes(_ node: Node, in section: ConfigMapping, model: ModelSettings) throws -> InitialSizes {
@@ -393,63 +475,73 @@ public struct ModelSettings: Sendable {
         return result
     }
 
+    static var kestenSettings: SettingSection<KestenProcess> {
+        SettingSection("kesten", [
+            .number("mu_epsilon_per_s", \.muEpsilon, .from(-100, to: -1e-12), unit: "1/s", "μ_ε: mean multiplicative rate (negative)"),
+            .number("mu_eta_um3_per_s", \.muEta, .positive(upTo: 100), unit: "µm³/s", "μ_η: mean additive rate"),
+            .number("sigma_epsilon_sq_per_s", \.sigmaEpsilonSquared, .from(0, to: 100), unit: "1/s", "σ_ε²: variance rate of the multiplicative noise (below 2|μ_ε|)"),
+            .number("sigma_eta_sq_um6_per_s", \.sigmaEtaSquared, .positive(upTo: 100), unit: "µm⁶/s", "σ_η²: variance rate of the additive noise"),
+            .number("substep_s", \.substepSeconds, .positive(upTo: 3600), unit: "s", "Integration substep of the Kesten process"),
+        ])
+    }
+
+    static var sessionSettings: SettingSection<SessionActivity> {
+        SettingSection("session", [
+            .integer("trials", \.trials, 1...100_000, "Trials per session (§5)"),
+            .number("trial_s", \.trialSeconds, .positive(upTo: 3600), unit: "s", "Length of a trial"),
+            .number("movement_s", \.movementSeconds, .positive(upTo: 3600), unit: "s", "Movement period of a trial (movement_s + 1 ≤ trial_s)"),
+            .number("ensemble_event_hz", \.ensembleEventHz, .positive(upTo: 1000), unit: "Hz", "Rate of ensemble events during movement"),
+            .number("participation", \.participation, .from(0, to: 1), "Probability that a task axon joins an ensemble event"),
+            .number("jitter_ms", \.jitterMs, .from(0, to: 1000), unit: "ms", "SD of the Gaussian jitter of a participating spike"),
+            .number("axon_background_hz", \.axonBackgroundHz, .from(0, to: 1000), unit: "Hz", "Poisson background rate of every axon"),
+            .number("bap_background_hz", \.backpropagationBackgroundHz, .from(0, to: 1000), unit: "Hz", "Poisson background rate of bAPs"),
+            .number("bap_per_event", \.backpropagationPerEvent, .from(0, to: 1), "Probability of a bAP per ensemble event"),
+            .number("bap_delay_ms", \.bapDelayMs, .from(-1000, to: 1000), unit: "ms", "Delay of that bAP after the event (learning regime)"),
+        ])
+    }
+
     static func readSession(_ section: ConfigMapping?) throws -> SessionActivity {
-        var s = SessionActivity()
-        guard let section else { return s }
-        s.trials = try section.int("trials", in: 1...100_000, default: s.trials)
-        s.trialSeconds = try section.positiveDouble("trial_s", upTo: 3600, default: s.trialSeconds, unit: "s")
-        s.movementSeconds = try section.positiveDouble("movement_s", upTo: 3600, default: s.movementSeconds, unit: "s")
-        s.ensembleEventHz = try section.positiveDouble("ensemble_event_hz", upTo: 1000, default: s.ensembleEventHz, unit: "Hz")
-        s.participation = try section.double("participation", in: 0...1, default: s.participation)
-        s.jitterMs = try section.double("jitter_ms", in: 0...1000, default: s.jitterMs, unit: "ms")
-        s.axonBackgroundHz = try section.double("axon_background_hz", in: 0...1000, default: s.axonBackgroundHz, unit: "Hz")
-        s.backpropagationBackgroundHz = try section.double("bap_background_hz", in: 0...1000, default: s.backpropagationBackgroundHz, unit: "Hz")
-        s.backpropagationPerEvent = try section.double("bap_per_event", in: 0...1, default: s.backpropagationPerEvent)
-        s.bapDelayMs = try section.double("bap_delay_ms", in: -1000...1000, default: s.bapDelayMs, unit: "ms")
-        guard s.movementSeconds + 1 <= s.trialSeconds else {
-            throw section.error("movement_s", section.value("movement_s"),
-                                "value \(ConfigMapping.format(s.movementSeconds)) leaves no room in a trial of \(ConfigMapping.format(s.trialSeconds)) s; allowed: movement_s + 1 ≤ trial_s")
-        }
-        try section.finish()
-        return s
+        let s = try sessionSettings.read(section, defaults: SessionActivity())
+        guard let section, s.movementSeconds + 1 > s.trialSeconds else { return s }
+        throw section.error("movement_s", section.peek("movement_s"),
+                            "value \(ConfigMapping.format(s.movementSeconds)) leaves no room in a trial of \(ConfigMapping.format(s.trialSeconds)) s; allowed: movement_s + 1 ≤ trial_s")
+    }
+
+    static var reactivationSettings: SettingSection<ReactivationActivity> {
+        SettingSection("reactivation", [
+            .integer("events_per_day", \.eventsPerDay, 1...100_000, "Offline reactivation bursts per day (§5)"),
+            .number("spacing_s", \.spacingSeconds, .positive(upTo: 3600), unit: "s", "Spacing of the bursts (burst_s + 1 ≤ spacing_s)"),
+            .number("burst_s", \.burstSeconds, .positive(upTo: 60), unit: "s", "Length of a burst"),
+            .number("burst_event_hz", \.burstEventHz, .positive(upTo: 1000), unit: "Hz", "Rate of ensemble events within a burst"),
+            .number("participation", \.participation, .from(0, to: 1), "Probability that a task axon joins an event"),
+            .number("bap_per_event", \.backpropagationPerEvent, .from(0, to: 1), "Probability of a bAP per event"),
+            .number("bap_delay_ms", \.bapDelayMs, .from(-1000, to: 1000), unit: "ms", "Delay of that bAP after the event"),
+        ])
     }
 
     static func readReactivation(_ section: ConfigMapping?) throws -> ReactivationActivity {
-        var r = ReactivationActivity()
-        guard let section else { return r }
-        r.eventsPerDay = try section.int("events_per_day", in: 1...100_000, default: r.eventsPerDay)
-        r.spacingSeconds = try section.positiveDouble("spacing_s", upTo: 3600, default: r.spacingSeconds, unit: "s")
-        r.burstSeconds = try section.positiveDouble("burst_s", upTo: 60, default: r.burstSeconds, unit: "s")
-        r.burstEventHz = try section.positiveDouble("burst_event_hz", upTo: 1000, default: r.burstEventHz, unit: "Hz")
-        r.participation = try section.double("participation", in: 0...1, default: r.participation)
-        r.backpropagationPerEvent = try section.double("bap_per_event", in: 0...1, default: r.backpropagationPerEvent)
-        r.bapDelayMs = try section.double("bap_delay_ms", in: -1000...1000, default: r.bapDelayMs, unit: "ms")
-        guard r.burstSeconds + 1 <= r.spacingSeconds else {
-            throw section.error("spacing_s", section.value("spacing_s"),
-                                "value \(ConfigMapping.format(r.spacingSeconds)) leaves calcium no time to return to rest after a burst of \(ConfigMapping.format(r.burstSeconds)) s; allowed: burst_s + 1 ≤ spacing_s")
-        }
-        try section.finish()
-        return r
+        let r = try reactivationSettings.read(section, defaults: ReactivationActivity())
+        guard let section, r.burstSeconds + 1 > r.spacingSeconds else { return r }
+        throw section.error("spacing_s", section.peek("spacing_s"),
+                            "value \(ConfigMapping.format(r.spacingSeconds)) leaves calcium no time to return to rest after a burst of \(ConfigMapping.format(r.burstSeconds)) s; allowed: burst_s + 1 ≤ spacing_s")
     }
 
-    static func readGuided(_ section: ConfigMapping?) throws -> ActivityGuidedSpinogenesis {
-        var g = ActivityGuidedSpinogenesis()
-        guard let section else { return g }
-        g.g1PerUmPerDay = try section.double("g1_per_um_per_day", in: 0...100, default: g.g1PerUmPerDay, unit: "per µm per day")
-        g.lengthUm = try section.positiveDouble("length_um", upTo: 1000, default: g.lengthUm, unit: "µm")
-        g.enlargementThreshold = try section.positiveDouble("enlargement_threshold", upTo: 100, default: g.enlargementThreshold)
-        g.taskFraction = try section.double("task_fraction", in: 0...1, default: g.taskFraction)
-        g.probationDays = try section.positiveDouble("probation_days", upTo: 365, default: g.probationDays, unit: "days")
-        g.coactivityWindowMs = try section.positiveDouble("coactivity_window_ms", upTo: 10_000, default: g.coactivityWindowMs, unit: "ms")
-        g.coactivityThreshold = try section.double("coactivity_threshold", in: 0...1, default: g.coactivityThreshold)
-        g.coactivityDistanceUm = try section.positiveDouble("coactivity_distance_um", upTo: 10_000, default: g.coactivityDistanceUm, unit: "µm")
-        g.rule = ActivityGuidedSpinogenesis.Rule(rawValue: try section.choice("rule", from: ActivityGuidedSpinogenesis.Rule.allCases.map(\.rawValue),
-                                                                              default: g.rule.rawValue))!
-        g.cooperativeCount = try section.int("cooperative_count", in: 1...10_000, default: g.cooperativeCount)
-        g.cooperativeRadiusUm = try section.positiveDouble("cooperative_radius_um", upTo: 10_000, default: g.cooperativeRadiusUm, unit: "µm")
-        g.taskCorrelationLengthUm = try section.double("task_correlation_length_um", in: 0...1000, default: g.taskCorrelationLengthUm, unit: "µm")
-        try section.finish()
-        return g
+    static var guidedSettings: SettingSection<ActivityGuidedSpinogenesis> {
+        SettingSection("activity_guided", [
+            .number("g1_per_um_per_day", \.g1PerUmPerDay, .from(0, to: 100), unit: "per µm per day", "g₁: rate of activity-guided spinogenesis (§4)"),
+            .number("length_um", \.lengthUm, .positive(upTo: 1000), unit: "µm", "Length of dendrite around an eligible spine where new spines may form"),
+            .number("enlargement_threshold", \.enlargementThreshold, .positive(upTo: 100), unit: "v/v_baseline", "An enlarged spine: v/v_baseline at least this"),
+            .number("task_fraction", \.taskFraction, .from(0, to: 1), "f_task: fraction of the dendrite that carries task axons"),
+            .number("probation_days", \.probationDays, .positive(upTo: 365), unit: "days", "Probation of a new spine"),
+            .number("coactivity_window_ms", \.coactivityWindowMs, .positive(upTo: 10_000), unit: "ms", "Events within ± this are coincident"),
+            .number("coactivity_threshold", \.coactivityThreshold, .from(0, to: 1), "Co-activity that makes a spine eligible"),
+            .number("coactivity_distance_um", \.coactivityDistanceUm, .positive(upTo: 10_000), unit: "µm", "Distance within which co-activity is counted"),
+            .choice("rule", \.rule, "The rule of activity-guided spinogenesis"),
+            .integer("cooperative_count", \.cooperativeCount, 1...10_000, unit: "spines", "k: eligible spines the cooperative rule needs"),
+            .number("cooperative_radius_um", \.cooperativeRadiusUm, .positive(upTo: 10_000), unit: "µm", "r_e: radius of the cooperative rule"),
+            .number("task_correlation_length_um", \.taskCorrelationLengthUm, .from(0, to: 1000), unit: "µm",
+                    "ℓ: correlation length of the task inputs along the dendrite (0: independent placement)"),
+        ])
     }
 }
 
@@ -462,10 +554,14 @@ extension InitialPopulation {
     }
 
     var dendritesTree: ConfigTree {
-        guard let files else { return ["count": .number(Double(dendriteCount)), "length_um": .number(dendriteLengthsUm.first ?? 0)] }
-        var pairs: [(String, ConfigTree)] = [("from_csv", .text(files.dendritesPath)), ("from_csv_sha256", .text(files.dendritesSHA256))]
+        typealias Keys = ModelSettings.DendriteKeys
+        guard let files else {
+            return [Keys.count.key: .number(Double(dendriteCount)), Keys.length.key: .number(dendriteLengthsUm.first ?? 0)]
+        }
+        var pairs: [(String, ConfigTree)] = [(Keys.fromCSV.key, .text(files.dendritesPath)),
+                                             (Keys.digest(of: Keys.fromCSV).key, .text(files.dendritesSHA256))]
         if let path = files.spinesPath, let digest = files.spinesSHA256 {
-            pairs += [("spines_csv", .text(path)), ("spines_csv_sha256", .text(digest))]
+            pairs += [(Keys.spinesCSV.key, .text(path)), (Keys.digest(of: Keys.spinesCSV).key, .text(digest))]
         }
         return .map(pairs)
     }
@@ -479,7 +575,42 @@ extension InitialPopulation {
         case let .uniform(low, high): sizesTree = ["uniform_um3": ["min": .number(low), "max": .number(high)]]
         case let .fixed(v): sizesTree = ["fixed_um3": .number(v)]
         }
-        return ["density_per_um": .number(densityPerUm), "fraction_potentiated": .number(fractionPotentiated), "sizes": sizesTree]
+        return .map(InitialPopulation.settings.pairs(self) + [(InitialPopulation.sizesKey.key, sizesTree)])
+    }
+
+    /// The population `readInitialPopulation` starts from.
+    static func defaults(dendriteLengthsUm: [Double]) -> InitialPopulation {
+        InitialPopulation(dendriteLengthsUm: dendriteLengthsUm, densityPerUm: 1.5, fractionPotentiated: 2.0 / 7.0, sizes: .stationary)
+    }
+
+    /// `initial_population` (docs/MODEL.md §4): the drawn day-0 spines.
+    static var settings: SettingSection<InitialPopulation> {
+        SettingSection("initial_population", [
+            .number("density_per_um", \.densityPerUm, .from(0, to: 100), unit: "spines/µm", "Mean density of day-0 spines"),
+            .number("fraction_potentiated", \.fractionPotentiated, .from(0, to: 1), "Fraction of day-0 spines that start potentiated (ρ = 1, else 0)"),
+        ])
+    }
+
+    static let sizesKey = SettingDeclaration(
+        key: "sizes", type: .custom("`stationary`, `equilibrium`, {lognormal: {mu, sigma}}, {uniform_um3: {min, max}} or {fixed_um3: v}", schema: [
+            "anyOf": [
+                ["enum": ["stationary", "equilibrium"]],
+                ["type": "object", "properties": ["lognormal": ["type": "object", "properties": [
+                    "mu": ["type": "number", "minimum": -10, "maximum": 3], "sigma": ["type": "number", "exclusiveMinimum": 0, "maximum": 5]],
+                    "required": ["mu", "sigma"], "additionalProperties": false]], "required": ["lognormal"], "additionalProperties": false],
+                ["type": "object", "properties": ["uniform_um3": ["type": "object", "properties": [
+                    "min": ["type": "number", "exclusiveMinimum": 0, "maximum": 100], "max": ["type": "number", "exclusiveMinimum": 0, "maximum": 100]],
+                    "required": ["min", "max"], "additionalProperties": false]], "required": ["uniform_um3"], "additionalProperties": false],
+                ["type": "object", "properties": ["fixed_um3": ["type": "number", "exclusiveMinimum": 0, "maximum": 100]],
+                 "required": ["fixed_um3"], "additionalProperties": false],
+            ],
+        ]), defaultValue: "stationary", summary: "How day-0 sizes are drawn (all above v_min; equilibrium: OU form with intrinsic noise)")
+
+    /// The declaration of `initial_population`.
+    static var declaration: SettingDeclaration {
+        SettingDeclaration(key: "initial_population", type: .section(name: "initial_population",
+                                                                       settings.declarations(defaults: defaults(dendriteLengthsUm: [])) + [sizesKey]),
+                           summary: "The day-0 spines (not with dendrites.spines_csv)")
     }
 }
 
@@ -487,60 +618,24 @@ extension ModelSettings {
     /// The model sections, in experiment-file form.
     var sections: [(String, ConfigTree)] {
         var pairs: [(String, ConfigTree)] = [
-            ("plasticity", .map([("preset", .text(plasticity.preset))] + ModelSettings.parameterPairs(plasticity.parameters))),
+            ("plasticity", plasticity.tree),
             ("size_dynamics", .map([
-                ("preset", .text(sizePreset)), ("form", .text(sizeForm.rawValue)), ("intrinsic_noise", .flag(size.intrinsicNoise)),
-                ("baseline_log_volume", .number(size.baselineLogVolume)), ("potentiation_log_shift", .number(size.potentiationLogShift)),
-                ("relaxation_days", .number(size.relaxationDays)), ("stationary_sd", .number(size.stationarySD)),
-            ] + (size.expressionDays.map { [("expression_hours", ConfigTree.number($0 * 24))] as [(String, ConfigTree)] } ?? [])
-              + (size.stability.map { [("stable_relaxation_days", ConfigTree.number($0.stableRelaxationDays)),
-                                       ("stabilisation_volume_um3", ConfigTree.number($0.stabilisationVolume))] } ?? []) + [
-                ("kesten", ["mu_epsilon_per_s": .number(kesten.muEpsilon), "mu_eta_um3_per_s": .number(kesten.muEta),
-                            "sigma_epsilon_sq_per_s": .number(kesten.sigmaEpsilonSquared),
-                            "sigma_eta_sq_um6_per_s": .number(kesten.sigmaEtaSquared), "substep_s": .number(kesten.substepSeconds)]),
+                ("preset", .text(sizePreset)), ("form", .text(sizeForm.rawValue)),
+            ] + ModelSettings.sizeSettings.pairs(size) + SizeKeys(preset: size).pairs(size) + [
+                ("kesten", ModelSettings.kestenSettings.tree(kesten)),
             ])),
-            ("functional_weight", ["potentiated_over_depressed": .number(weight.potentiatedOverDepressed),
-                                   "tau_change_s": .number(weight.tauChangeSeconds)]),
-            ("turnover", [
-                "v_min_um3": .number(turnover.minimumVolume),
-                "hazard": ["enabled": .flag(turnover.hazardEnabled), "p0_per_day": .number(turnover.hazardAtZero),
-                           "p1_per_day": .number(turnover.hazardAtOne), "saturation_volume_um3": .number(turnover.saturationVolume)],
-                "spinogenesis": ["rate_per_um_per_day": spinogenesisRateSetting.map { .number($0) } ?? "auto",
-                                 "new_volume_um3": .number(turnover.newSpineVolume)],
-            ]),
+            ("functional_weight", ModelSettings.weightSettings.tree(weight)),
+            ("turnover", ModelSettings.turnoverSettings.tree(self)),
         ]
         if let activity {
-            let s = activity.session, r = activity.reactivation, g = activity.guided
             pairs += [
                 ("diffusion", activity.diffusion.tree),
                 ("heterosynaptic", activity.processes.tree),
-                ("session", ["trials": .number(Double(s.trials)), "trial_s": .number(s.trialSeconds), "movement_s": .number(s.movementSeconds),
-                             "ensemble_event_hz": .number(s.ensembleEventHz), "participation": .number(s.participation),
-                             "jitter_ms": .number(s.jitterMs), "axon_background_hz": .number(s.axonBackgroundHz),
-                             "bap_background_hz": .number(s.backpropagationBackgroundHz), "bap_per_event": .number(s.backpropagationPerEvent),
-                             "bap_delay_ms": .number(s.bapDelayMs)]),
-                ("reactivation", ["events_per_day": .number(Double(r.eventsPerDay)), "spacing_s": .number(r.spacingSeconds),
-                                  "burst_s": .number(r.burstSeconds), "burst_event_hz": .number(r.burstEventHz),
-                                  "participation": .number(r.participation), "bap_per_event": .number(r.backpropagationPerEvent),
-                                  "bap_delay_ms": .number(r.bapDelayMs)]),
-                ("activity_guided", ["g1_per_um_per_day": .number(g.g1PerUmPerDay), "length_um": .number(g.lengthUm),
-                                     "enlargement_threshold": .number(g.enlargementThreshold), "task_fraction": .number(g.taskFraction),
-                                     "probation_days": .number(g.probationDays), "coactivity_window_ms": .number(g.coactivityWindowMs),
-                                     "coactivity_threshold": .number(g.coactivityThreshold), "coactivity_distance_um": .number(g.coactivityDistanceUm),
-                                     "rule": .text(g.rule.rawValue), "cooperative_count": .number(Double(g.cooperativeCount)),
-                                     "cooperative_radius_um": .number(g.cooperativeRadiusUm),
-                                     "task_correlation_length_um": .number(g.taskCorrelationLengthUm)]),
+                ("session", ModelSettings.sessionSettings.tree(activity.session)),
+                ("reactivation", ModelSettings.reactivationSettings.tree(activity.reactivation)),
+                ("activity_guided", ModelSettings.guidedSettings.tree(activity.guided)),
             ]
         }
         return pairs
-    }
-
-    /// The plasticity parameters under their experiment-file names.
-    static func parameterPairs(_ p: PlasticityParameters) -> [(String, ConfigTree)] {
-        [("tau_ca_ms", .number(p.tauCalciumMs)), ("c_pre", .number(p.calciumPre)), ("c_post", .number(p.calciumPost)),
-         ("theta_d", .number(p.thetaDepression)), ("theta_p", .number(p.thetaPotentiation)),
-         ("gamma_d", .number(p.gammaDepression)), ("gamma_p", .number(p.gammaPotentiation)), ("sigma", .number(p.sigma)),
-         ("tau_rho_s", .number(p.tauEfficacySeconds)), ("delay_ms", .number(p.delayMs)), ("rho_star", .number(p.rhoStar)),
-         ("beta", .number(p.beta)), ("b", .number(p.weightRatio))]
     }
 }

@@ -39,22 +39,7 @@ public struct PlasticityConfig: Encodable, Sendable, Equatable {
             throw section.error("dendrite_type", node, "applies only to preset \"\(chindemiPreset)\" (preset here: \"\(name)\"); allowed: remove the key, or set preset: \(chindemiPreset)")
         }
         var config = PlasticityConfig(preset: PlasticityPreset(rawValue: name)!)
-        var p = config.parameters
-        p.tauCalciumMs = try section.positiveDouble("tau_ca_ms", upTo: 10_000, default: p.tauCalciumMs, unit: "ms")
-        p.calciumPre = try section.double("c_pre", in: 0...1000, default: p.calciumPre)
-        p.calciumPost = try section.double("c_post", in: 0...1000, default: p.calciumPost)
-        p.thetaDepression = try section.positiveDouble("theta_d", upTo: 1000, default: p.thetaDepression)
-        p.thetaPotentiation = try section.positiveDouble("theta_p", upTo: 1000, default: p.thetaPotentiation)
-        p.gammaDepression = try section.double("gamma_d", in: 0...1e6, default: p.gammaDepression)
-        p.gammaPotentiation = try section.double("gamma_p", in: 0...1e6, default: p.gammaPotentiation)
-        p.sigma = try section.double("sigma", in: 0...1000, default: p.sigma)
-        p.tauEfficacySeconds = try section.positiveDouble("tau_rho_s", upTo: 1e7, default: p.tauEfficacySeconds, unit: "s")
-        p.delayMs = try section.double("delay_ms", in: 0...1000, default: p.delayMs, unit: "ms")
-        p.rhoStar = try section.positiveDouble("rho_star", upTo: 0.999_999, default: p.rhoStar)
-        p.beta = try section.double("beta", in: 0...1, default: p.beta)
-        p.weightRatio = try section.positiveDouble("b", upTo: 1e6, default: p.weightRatio)
-        try section.finish()
-        config.parameters = p
+        try parameterSettings.read(section, into: &config.parameters)
         return config
     }
 
@@ -63,34 +48,79 @@ public struct PlasticityConfig: Encodable, Sendable, Equatable {
     static func readChindemi(_ section: ConfigMapping) throws -> PlasticityConfig {
         let dendrite = try section.choice("dendrite_type", from: DendriteType.allCases.map(\.rawValue), default: DendriteType.basal.rawValue)
         var p = ChindemiParameters.chindemi2022(DendriteType(rawValue: dendrite)!)
-        p.tauCalciumMs = try section.positiveDouble("tau_ca_ms", upTo: 10_000, default: p.tauCalciumMs, unit: "ms")
-        p.calciumPre = try section.double("c_pre", in: 0...1000, default: p.calciumPre)
-        p.calciumPost = try section.double("c_post", in: 0...1000, default: p.calciumPost)
-        p.delayMs = try section.double("delay_ms", in: 0...1000, default: p.delayMs, unit: "ms")
-        p.tauIntegratorMs = try section.positiveDouble("tau_star_ms", upTo: 1e6, default: p.tauIntegratorMs, unit: "ms")
+        try chindemiSettings.read(section, into: &p)
         if p.tauIntegratorMs == p.tauCalciumMs {
             throw section.error("tau_star_ms", section.peek("tau_star_ms") ?? section.peek("tau_ca_ms"),
                                 "τ⋆ equals τ_Ca (\(p.tauCalciumMs) ms); allowed: any other positive value")
         }
-        p.gammaDepression = try section.double("gamma_d", in: 0...1e6, default: p.gammaDepression)
-        p.gammaPotentiation = try section.double("gamma_p", in: 0...1e6, default: p.gammaPotentiation)
-        p.tauEfficacySeconds = try section.positiveDouble("tau_rho_s", upTo: 1e7, default: p.tauEfficacySeconds, unit: "s")
-        p.thetaDepressionPre = try section.double("a_d_pre", in: 0...1000, default: p.thetaDepressionPre)
-        p.thetaDepressionPost = try section.double("a_d_post", in: 0...1000, default: p.thetaDepressionPost)
-        p.thetaPotentiationPre = try section.double("a_p_pre", in: 0...1000, default: p.thetaPotentiationPre)
-        p.thetaPotentiationPost = try section.double("a_p_post", in: 0...1000, default: p.thetaPotentiationPost)
-        p.nmdaBoost = try section.double("nmda_boost", in: 0...1000, default: p.nmdaBoost)
-        p.releaseSites = try section.int("release_sites", in: 1...1000, default: p.releaseSites)
-        p.releaseProbability = try section.double("release_probability", in: 0...1, default: p.releaseProbability)
-        p.recoveryMs = try section.positiveDouble("recovery_ms", upTo: 1e7, default: p.recoveryMs, unit: "ms")
-        p.tauChangeSeconds = try section.positiveDouble("tau_change_s", upTo: 1e7, default: p.tauChangeSeconds, unit: "s")
-        p.beta = try section.double("beta", in: 0...1, default: p.beta)
-        p.weightRatio = try section.positiveDouble("b", upTo: 1e6, default: p.weightRatio)
-        try section.finish()
         var config = PlasticityConfig(preset: .dp)
         config.preset = chindemiPreset
         config.chindemi = p
         return config
+    }
+
+    /// The parameters of the Graupner–Brunel presets (docs/MODEL.md §1).
+    static var parameterSettings: SettingSection<PlasticityParameters> {
+        SettingSection("plasticity-parameters", [
+            .number("tau_ca_ms", \.tauCalciumMs, .positive(upTo: 10_000), unit: "ms", "τ_Ca: decay time of spine calcium"),
+            .number("c_pre", \.calciumPre, .from(0, to: 1000), "C_pre: calcium jump of a presynaptic spike"),
+            .number("c_post", \.calciumPost, .from(0, to: 1000), "C_post: calcium jump of a postsynaptic spike (bAP)"),
+            .number("theta_d", \.thetaDepression, .positive(upTo: 1000), "θ_d: depression threshold"),
+            .number("theta_p", \.thetaPotentiation, .positive(upTo: 1000), "θ_p: potentiation threshold"),
+            .number("gamma_d", \.gammaDepression, .from(0, to: 1e6), "γ_d: depression rate"),
+            .number("gamma_p", \.gammaPotentiation, .from(0, to: 1e6), "γ_p: potentiation rate"),
+            .number("sigma", \.sigma, .from(0, to: 1000), "σ: noise amplitude of ρ"),
+            .number("tau_rho_s", \.tauEfficacySeconds, .positive(upTo: 1e7), unit: "s", "τ: time constant of ρ"),
+            .number("delay_ms", \.delayMs, .from(0, to: 1000), unit: "ms", "D: delay of the presynaptic calcium jump"),
+            .number("rho_star", \.rhoStar, .positive(upTo: 0.999_999), "ρ⋆: boundary between the basins of ρ"),
+            .number("beta", \.beta, .from(0, to: 1), "β: fraction of synapses that start in the UP state (weight readout)"),
+            .number("b", \.weightRatio, .positive(upTo: 1e6), "b: ratio of the UP to the DOWN synaptic weight"),
+        ])
+    }
+
+    /// The parameters of the `chindemi-2022` preset (docs/MODEL.md §1).
+    static var chindemiSettings: SettingSection<ChindemiParameters> {
+        SettingSection("plasticity-chindemi-2022-parameters", [
+            .choice("dendrite_type", \.dendriteType, "Which threshold coefficients: basal or apical dendrites"),
+            .number("tau_ca_ms", \.tauCalciumMs, .positive(upTo: 10_000), unit: "ms", "τ_Ca: decay time of spine calcium"),
+            .number("c_pre", \.calciumPre, .from(0, to: 1000), "C_pre: calcium of a presynaptic spike"),
+            .number("c_post", \.calciumPost, .from(0, to: 1000), "C_post: calcium of a postsynaptic spike"),
+            .number("delay_ms", \.delayMs, .from(0, to: 1000), unit: "ms", "D: delay of the presynaptic calcium"),
+            .number("tau_star_ms", \.tauIntegratorMs, .positive(upTo: 1e6), unit: "ms", "τ⋆: time constant of the calcium integrator (not τ_Ca)"),
+            .number("gamma_d", \.gammaDepression, .from(0, to: 1e6), "γ_d: depression rate"),
+            .number("gamma_p", \.gammaPotentiation, .from(0, to: 1e6), "γ_p: potentiation rate"),
+            .number("tau_rho_s", \.tauEfficacySeconds, .positive(upTo: 1e7), unit: "s", "τ: time constant of ρ"),
+            .number("a_d_pre", \.thetaDepressionPre, .from(0, to: 1000), "Depression threshold coefficient of the presynaptic peak"),
+            .number("a_d_post", \.thetaDepressionPost, .from(0, to: 1000), "Depression threshold coefficient of the postsynaptic peak"),
+            .number("a_p_pre", \.thetaPotentiationPre, .from(0, to: 1000), "Potentiation threshold coefficient of the presynaptic peak"),
+            .number("a_p_post", \.thetaPotentiationPost, .from(0, to: 1000), "Potentiation threshold coefficient of the postsynaptic peak"),
+            .number("nmda_boost", \.nmdaBoost, .from(0, to: 1000), "NMDA boost of presynaptic calcium coincident with a bAP"),
+            .integer("release_sites", \.releaseSites, 1...1000, "Release sites per synapse"),
+            .number("release_probability", \.releaseProbability, .from(0, to: 1), "Release probability per site"),
+            .number("recovery_ms", \.recoveryMs, .positive(upTo: 1e7), unit: "ms", "Recovery time of a release site"),
+            .number("tau_change_s", \.tauChangeSeconds, .positive(upTo: 1e7), unit: "s", "Time constant of the expressed weight change"),
+            .number("beta", \.beta, .from(0, to: 1), "β: fraction of synapses that start in the UP state"),
+            .number("b", \.weightRatio, .positive(upTo: 1e6), "b: ratio of the UP to the DOWN synaptic weight"),
+        ])
+    }
+
+    /// The section in experiment-file form (Graupner–Brunel presets).
+    var tree: ConfigTree { .map([("preset", .text(preset))] + PlasticityConfig.parameterSettings.pairs(parameters)) }
+
+    /// The declarations of the section: the Graupner–Brunel presets, and
+    /// with `allowChindemi` the `chindemi-2022` variant.
+    static func type(allowChindemi: Bool) -> SettingType {
+        let presets = PlasticityPreset.names
+        let gb = SettingType.section(name: "plasticity", [
+            SettingDeclaration(key: "preset", type: .choice(presets), defaultValue: .text(PlasticityPreset.dp.rawValue),
+                               summary: "A published parameter set (docs/MODEL.md §1); the keys below override its values"),
+        ] + parameterSettings.declarations(defaults: PlasticityPreset.dp.parameters))
+        guard allowChindemi else { return gb }
+        let chindemi = SettingType.section(name: "plasticity-chindemi-2022", [
+            SettingDeclaration(key: "preset", type: .choice([chindemiPreset]), required: true,
+                               summary: "The Chindemi et al. 2022 variant (docs/MODEL.md §1)"),
+        ] + chindemiSettings.declarations(defaults: .chindemi2022(.basal)))
+        return .oneOf("mapping: a preset and its parameters", [gb, chindemi])
     }
 }
 

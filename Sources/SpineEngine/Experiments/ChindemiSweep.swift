@@ -19,15 +19,15 @@ extension PairingSweep {
     static func readBursts(_ pairing: ConfigMapping, plasticity: PlasticityConfig, pairs: Int,
                            frequencies: [Double]) throws -> (Int, Double) {
         guard plasticity.chindemi != nil else {
-            for key in ["bursts", "burst_interval_s"] {
+            for key in [Keys.bursts.key, Keys.burstInterval.key] {
                 if let node = pairing.peek(key) {
                     throw pairing.error(key, node, "applies only to preset \"\(PlasticityConfig.chindemiPreset)\"; allowed: remove the key")
                 }
             }
             return (1, 0)
         }
-        let bursts = try pairing.int("bursts", in: 1...10_000, default: 1)
-        let interval = try pairing.double("burst_interval_s", in: 0...86_400, default: 0, unit: "s")
+        let bursts = try pairing.integer(Keys.bursts)
+        let interval = try pairing.number(Keys.burstInterval)
         if bursts > 1 {
             let longest = Double(pairs) * 1000 / frequencies.min()!
             guard interval * 1000 > longest else {

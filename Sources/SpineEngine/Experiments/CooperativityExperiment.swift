@@ -118,22 +118,12 @@ extension CooperativityExperiment {
         var processes = try HeterosynapticProcesses.read(root.mapping("heterosynaptic"))
         processes.cooperativity.enabled = true
         let (length, volume) = try root.singleDendrite(defaultLengthUm: 100.0)
-        func stimulus(_ key: String, _ defaults: Stimulus) throws -> Stimulus {
-            var s = defaults
-            guard let section = try root.mapping(key) else { return s }
-            s.pulses = try section.int("pulses", in: 1...100_000, default: s.pulses)
-            s.frequencyHz = try section.positiveDouble("frequency_hz", upTo: 1000, default: s.frequencyHz, unit: "Hz")
-            s.calciumOverPre = try section.positiveDouble("calcium_over_pre", upTo: 1000, default: s.calciumOverPre)
-            try section.finish()
-            return s
-        }
-        let ltp = try stimulus("ltp", Stimulus(pulses: 30, frequencyHz: 0.5, calciumOverPre: 2))
-        let test = try stimulus("test", Stimulus(pulses: 30, frequencyHz: 0.5, calciumOverPre: 1.3))
-        var distances = [1.5, 3, 5, 10, 15, 20], delays = [0.5, 2, 5, 10, 20, 30]
-        if root.contains("distances_um") { distances = try root.grid("distances_um", in: 0.1...10_000, unit: "µm", maxCount: 100) } else { _ = root.value("distances_um") }
-        if root.contains("delays_min") { delays = try root.grid("delays_min", in: 0...1440, unit: "min", maxCount: 100) } else { _ = root.value("delays_min") }
-        let trials = try root.int("trials", in: 1...1_000_000, default: 200)
-        let tail = try root.positiveDouble("tail_s", upTo: 86_400, default: 300, unit: "s")
+        let ltp = try Stimulus.settings(ltp: true).read(root.mapping("ltp"), defaults: Keys.ltp)
+        let test = try Stimulus.settings(ltp: false).read(root.mapping("test"), defaults: Keys.test)
+        let distances = try root.grid(Keys.distances, maxCount: 100) ?? Keys.defaultDistances
+        let delays = try root.grid(Keys.delays, maxCount: 100) ?? Keys.defaultDelays
+        let trials = try root.integer(Keys.trials)
+        let tail = try root.number(Keys.tail)
         guard 0.5 * length + distances.max()! < length else {
             throw root.error("distances_um", root.value("distances_um"),
                              "the test spine would sit beyond the dendrite's end; allowed: distances below half of dendrite.length_um (\(ConfigMapping.format(0.5 * length)) µm)")
@@ -145,20 +135,55 @@ extension CooperativityExperiment {
     }
 
     public func encode(to encoder: Encoder) throws {
-        func tree(_ s: Stimulus) -> ConfigTree {
-            ["pulses": .number(Double(s.pulses)), "frequency_hz": .number(s.frequencyHz), "calcium_over_pre": .number(s.calciumOverPre)]
-        }
         let config: ConfigTree = [
-            "plasticity": .map([("preset", .text(plasticity.preset))] + ModelSettings.parameterPairs(plasticity.parameters)),
+            "plasticity": plasticity.tree,
             "diffusion": diffusion.tree,
             "heterosynaptic": processes.tree,
-            "dendrite": ["length_um": .number(dendriteLengthUm), "spine_volume_um3": .number(spineVolumeUm3)],
-            "ltp": tree(ltp), "test": tree(test),
+            "dendrite": ConfigMapping.singleDendriteTree(lengthUm: dendriteLengthUm, spineVolumeUm3: spineVolumeUm3),
+            "ltp": Stimulus.settings(ltp: true).tree(ltp), "test": Stimulus.settings(ltp: false).tree(test),
             "distances_um": .list(distancesUm.map { .number($0) }),
             "delays_min": .list(delaysMinutes.map { .number($0) }),
             "trials": .number(Double(trials)),
             "tail_s": .number(tailSeconds),
         ]
         try config.encode(to: encoder)
+    }
+}
+
+extension CooperativityExperiment {
+    /// Keys of the `cooperativity` kind.
+    enum Keys {
+        static let ltp = Stimulus(pulses: 30, frequencyHz: 0.5, calciumOverPre: 2)
+        static let test = Stimulus(pulses: 30, frequencyHz: 0.5, calciumOverPre: 1.3)
+        static let defaultDistances = [1.5, 3, 5, 10, 15, 20]
+        static let defaultDelays = [0.5, 2, 5, 10, 20, 30]
+        static let distances = SettingDeclaration.grid("distances_um", 0.1...10_000, unit: "µm", default: .list(defaultDistances.map { .number($0) }),
+                                                       "Distances of the test spine from the LTP spine (below half the dendrite)")
+        static let delays = SettingDeclaration.grid("delays_min", 0...1440, unit: "min", default: .list(defaultDelays.map { .number($0) }),
+                                                    "Delays of the test stimulus after the LTP stimulus")
+        static let trials = SettingDeclaration(key: "trials", type: .integer(1...1_000_000), defaultValue: 200, summary: "Trials per condition")
+        static let tail = SettingDeclaration(key: "tail_s", type: .number(.positive(upTo: 86_400)), unit: "s", defaultValue: 300,
+                                             summary: "Time simulated after the test stimulus")
+    }
+
+    static var declarations: [SettingDeclaration] {
+        [
+            ExperimentKind.plasticitySection, ExperimentKind.diffusionSection,
+            ExperimentKind.heterosynapticSection("; cooperativity is always on in this kind"),
+            ConfigMapping.singleDendriteDeclaration(lengthUm: 100),
+            .init(key: "ltp", type: Stimulus.settings(ltp: true).type(defaults: Keys.ltp), summary: "The stimulus of the LTP spine"),
+            .init(key: "test", type: Stimulus.settings(ltp: false).type(defaults: Keys.test), summary: "The weaker stimulus of the test spine"),
+            Keys.distances, Keys.delays, Keys.trials, Keys.tail,
+        ]
+    }
+}
+
+extension CooperativityExperiment.Stimulus {
+    static func settings(ltp: Bool) -> SettingSection<Self> {
+        SettingSection(ltp ? "ltp" : "test", [
+            .integer("pulses", \.pulses, 1...100_000, "Presynaptic pulses"),
+            .number("frequency_hz", \.frequencyHz, .positive(upTo: 1000), unit: "Hz", "Pulse frequency"),
+            .number("calcium_over_pre", \.calciumOverPre, .positive(upTo: 1000), unit: "C_pre", "Calcium of a pulse, in units of C_pre"),
+        ])
     }
 }

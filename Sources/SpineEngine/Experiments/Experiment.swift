@@ -106,18 +106,18 @@ public struct Experiment: Encodable, Sendable {
     private static func decode(_ document: ExperimentDocument) throws -> Experiment {
         let root = document.root
         let kinds = ExperimentKind.allCases.map(\.rawValue)
-        guard root.contains("experiment") else {
-            throw root.missing("experiment", allowed: ConfigMapping.oneOf(kinds))
+        guard root.contains(Keys.kind) else {
+            throw root.missing(Keys.kind, allowed: ConfigMapping.oneOf(kinds))
         }
-        if root.peek("experiment")?.scalar?.string == "memory-stability" {
-            throw root.error("experiment", root.value("experiment"),
+        if root.peek(Keys.kind)?.scalar?.string == "memory-stability" {
+            throw root.error(Keys.kind, root.value(Keys.kind),
                              "'memory-stability' is now a schedule of the 'memory' kind (see Experiments/memory-stability.yaml); allowed: \(ConfigMapping.oneOf(kinds))")
         }
-        let kind = ExperimentKind(rawValue: try root.choice("experiment", from: kinds))!
-        let description = try root.text("description")
-        let seed = try root.uint64("seed", default: defaultSeed)
+        let kind = ExperimentKind(rawValue: try root.choice(Keys.kind, from: kinds))!
+        let description = try root.text(Keys.description.key)
+        let seed = try root.uint64(Keys.seed.key, default: defaultSeed)
         let generatorName = try root.choice(
-            "generator", from: GeneratorType.allNames, default: GeneratorType.defaultType.name,
+            Keys.generator.key, from: GeneratorType.allNames, default: GeneratorType.defaultType.name,
             allowed: "a GSL generator name: \"taus2\" (default), \"gfsr4\" or \"mt19937\" are fast; "
                 + "all \(GeneratorType.allNames.count) GSL names are accepted (see the GSL manual, 'Random Number Generator Algorithms')")
         let body: any ExperimentBody
@@ -140,6 +140,18 @@ public struct Experiment: Encodable, Sendable {
         try root.finish()
         return Experiment(kind: kind, description: description, seed: seed,
                           generator: GeneratorType(name: generatorName)!, body: body)
+    }
+
+    /// The keys every experiment file has (besides its kind's).
+    enum Keys {
+        static let kind = "experiment"
+        static let description = SettingDeclaration(key: "description", type: .text, summary: "Free text, copied into the manifest")
+        static let seed = SettingDeclaration(key: "seed", type: .custom("integer ≥ 0", schema: ["type": "integer", "minimum": 0]),
+                                             defaultValue: .number(Double(Experiment.defaultSeed)),
+                                             summary: "The run seed (every generator stream derives from it)")
+        static let generator = SettingDeclaration(key: "generator", type: .choice(GeneratorType.allNames),
+                                                  defaultValue: .text(GeneratorType.defaultType.name),
+                                                  summary: "The GSL random number generator (taus2, gfsr4 and mt19937 are fast)")
     }
 
     enum CodingKeys: String, CodingKey { case experiment, description, seed, generator }

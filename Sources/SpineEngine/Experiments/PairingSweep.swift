@@ -52,23 +52,23 @@ public struct PairingSweep: ExperimentBody {
         guard let pairing = try root.mapping("pairing") else {
             throw root.missing("pairing", allowed: "a mapping with 'pairs', 'frequency_hz' and 'delta_t_ms'")
         }
-        let pairs = try pairing.int("pairs", in: 1...1_000_000)
-        let frequencies = try pairing.grid("frequency_hz", in: 0.001...1000, unit: "Hz")
+        let pairs = try pairing.integer(Keys.pairs)
+        let frequencies = try pairing.grid(Keys.frequency)!
         if kind == .stdp && frequencies.count != 1 {
             throw pairing.error("frequency_hz", pairing.node,
                                 "an STDP curve has one frequency, found \(frequencies.count); allowed: a single number (sweep frequencies with 'experiment: stdp-frequency')")
         }
-        let deltaTs = try pairing.grid("delta_t_ms", in: -10_000...10_000, unit: "ms")
+        let deltaTs = try pairing.grid(Keys.deltaT)!
         let (bursts, burstInterval) = try readBursts(pairing, plasticity: plasticity, pairs: pairs, frequencies: frequencies)
         try pairing.finish()
-        let synapses = try root.int("synapses_per_point", in: 2...100_000_000, default: 10_000)
+        let synapses = try root.integer(Keys.synapses)
         guard synapses % 2 == 0 else {
             throw root.error("synapses_per_point", root.value("synapses_per_point"),
                              "value \(synapses) is odd; allowed: an even integer (half the synapses start DOWN, half UP)")
         }
-        var maximumStep = 1.0
+        var maximumStep = Keys.maximumStep.defaultNumber
         if let integration = try root.mapping("integration") {
-            maximumStep = try integration.positiveDouble("max_step_ms", above: 1e-4, upTo: 100, default: maximumStep, unit: "ms")
+            maximumStep = try integration.number(Keys.maximumStep)
             try integration.finish()
         }
         // Counted in floating point: each grid point has its own generator stream and
@@ -90,6 +90,32 @@ public struct PairingSweep: ExperimentBody {
         return PairingSweep(kind: kind, plasticity: plasticity, pairs: pairs, frequenciesHz: frequencies,
                             deltaTsMs: deltaTs, synapsesPerPoint: synapses, maximumStepMs: maximumStep,
                             bursts: bursts, burstIntervalSeconds: burstInterval)
+    }
+
+    /// The keys of the pairing experiments (read above; `ChindemiSweep` reads the bursts).
+    enum Keys {
+        static let pairs = SettingDeclaration(key: "pairs", type: .integer(1...1_000_000), required: true, summary: "Pre–post pairs per protocol")
+        static let frequency = SettingDeclaration.grid("frequency_hz", 0.001...1000, unit: "Hz", required: true,
+                                                       "Pairing frequency (experiment stdp: a single number)")
+        static let deltaT = SettingDeclaration.grid("delta_t_ms", -10_000...10_000, unit: "ms", required: true, "Spike timing Δt = t_post − t_pre")
+        static let bursts = SettingDeclaration(key: "bursts", type: .integer(1...10_000), defaultValue: 1,
+                                               summary: "Bursts of `pairs` pairs (preset chindemi-2022 only)")
+        static let burstInterval = SettingDeclaration(key: "burst_interval_s", type: .number(.from(0, to: 86_400)), unit: "s", defaultValue: 0,
+                                                      summary: "Spacing of the bursts (preset chindemi-2022 only)")
+        static let synapses = SettingDeclaration(key: "synapses_per_point", type: .integer(2...100_000_000), defaultValue: 10_000,
+                                                 summary: "Synapses simulated per grid point (even: half start DOWN, half UP)")
+        static let maximumStep = SettingDeclaration(key: "max_step_ms", type: .number(.above(1e-4, upTo: 100)), unit: "ms", defaultValue: 1,
+                                                    summary: "Longest ρ step while calcium is above a threshold")
+    }
+
+    static func declarations(kind: ExperimentKind) -> [SettingDeclaration] {
+        [
+            SettingDeclaration(key: "plasticity", type: PlasticityConfig.type(allowChindemi: true), summary: "Calcium-based plasticity of ρ (§1)"),
+            SettingDeclaration(key: "pairing", type: .section(name: "pairing-sweep", [Keys.pairs, Keys.frequency, Keys.deltaT, Keys.bursts, Keys.burstInterval]),
+                               required: true, summary: "The pairing protocol and its grid"),
+            Keys.synapses,
+            SettingDeclaration(key: "integration", type: .section(name: "integration", [Keys.maximumStep]), summary: "Integration of ρ"),
+        ]
     }
 
     /// Limits of a sweep (`ResourceLimits`): grid points, and synapse-pairs to simulate.

@@ -9,33 +9,34 @@ extension ShrinkageExperiment {
         let diffusion = try DiffusionParameters.read(root.mapping("diffusion"))
         let processes = try HeterosynapticProcesses.read(root.mapping("heterosynaptic"))
         let (length, volume) = try root.singleDendrite(defaultLengthUm: 40.0)
-        var spacing = 0.7, pulses = 60, frequency = 2.0, calcium = 3.0
+        var spacing = Keys.spacing.defaultNumber, pulses = Int(Keys.pulses.defaultNumber)
+        var frequency = Keys.frequency.defaultNumber, calcium = Keys.calcium.defaultNumber
         if let stimulation = try root.mapping("stimulation") {
-            spacing = try stimulation.positiveDouble("spacing_um", upTo: 100, default: spacing, unit: "µm")
-            pulses = try stimulation.int("pulses", in: 1...100_000, default: pulses)
-            frequency = try stimulation.positiveDouble("frequency_hz", upTo: 1000, default: frequency, unit: "Hz")
-            calcium = try stimulation.double("calcium_over_pre", in: 0...1000, default: calcium)
+            spacing = try stimulation.number(Keys.spacing)
+            pulses = try stimulation.integer(Keys.pulses)
+            frequency = try stimulation.number(Keys.frequency)
+            calcium = try stimulation.number(Keys.calcium)
             try stimulation.finish()
         }
-        var counts = [1, 3, 4, 7]
-        if root.contains("stimulated_counts") { counts = try root.wholeNumbers("stimulated_counts", in: 1...7) } else { _ = root.value("stimulated_counts") }
-        var distances = [1.0, 1.5, 2.5, 3.0, 3.7, 5, 7, 9]
+        let counts = try root.grid(Keys.counts, maxCount: 1000)?.map { Int($0) } ?? Keys.defaultCounts
+        var distances = Keys.defaultDistances
         if let neighbours = try root.mapping("neighbours") {
-            distances = try neighbours.grid("distances_um", in: 0.1...100, unit: "µm", maxCount: 64)
+            distances = try neighbours.grid(Keys.distances, maxCount: 64)!
             try neighbours.finish()
         }
-        let repetitions = try root.int("repetitions", in: 2...10_000_000, default: 2000)
+        let repetitions = try root.integer(Keys.repetitions)
         guard repetitions % 2 == 0 else {
             throw root.error("repetitions", root.value("repetitions"),
                              "value \(repetitions) is odd; allowed: an even integer (half the neighbours start depressed, half potentiated)")
         }
-        let correlationRepetitions = try root.int("correlation_repetitions", in: 0...10_000_000, default: 2000)
-        var minutes = 40.0, expressedHours = 24.0, expressionHours = 2.0, shift = 0.7
+        let correlationRepetitions = try root.integer(Keys.correlationRepetitions)
+        var minutes = Keys.minutes.defaultNumber, expressedHours = Keys.expressedHours.defaultNumber
+        var expressionHours = Keys.expressionHours.defaultNumber, shift = Keys.shift.defaultNumber
         if let readout = try root.mapping("readout") {
-            minutes = try readout.positiveDouble("minutes", upTo: 1e6, default: minutes, unit: "min")
-            expressedHours = try readout.positiveDouble("expressed_hours", upTo: 1e5, default: expressedHours, unit: "hours")
-            expressionHours = try readout.positiveDouble("expression_hours", above: 1e-3, upTo: 1e5, default: expressionHours, unit: "hours")
-            shift = try readout.double("potentiation_log_shift", in: -5...5, default: shift)
+            minutes = try readout.number(Keys.minutes)
+            expressedHours = try readout.number(Keys.expressedHours)
+            expressionHours = try readout.number(Keys.expressionHours)
+            shift = try readout.number(Keys.shift)
             try readout.finish()
         }
         try ResourceLimits.checkGrid(diffusion, lengthUm: length, windowMs: 0, in: root)
@@ -52,18 +53,18 @@ extension ShrinkageExperiment {
 
     public func encode(to encoder: Encoder) throws {
         let tree: ConfigTree = [
-            "plasticity": .map([("preset", .text(plasticity.preset))] + ModelSettings.parameterPairs(plasticity.parameters)),
+            "plasticity": plasticity.tree,
             "diffusion": diffusion.tree,
             "heterosynaptic": processes.tree,
-            "dendrite": ["length_um": .number(dendriteLengthUm), "spine_volume_um3": .number(spineVolumeUm3)],
-            "stimulation": ["spacing_um": .number(spacingUm), "pulses": .number(Double(pulses)), "frequency_hz": .number(frequencyHz),
-                            "calcium_over_pre": .number(calciumOverPre)],
-            "stimulated_counts": .numbers(stimulatedCounts),
-            "neighbours": ["distances_um": .list(neighbourDistancesUm.map { .number($0) })],
-            "repetitions": .number(Double(repetitions)),
-            "correlation_repetitions": .number(Double(correlationRepetitions)),
-            "readout": ["minutes": .number(readoutMinutes), "expressed_hours": .number(expressedReadoutHours),
-                        "expression_hours": .number(expressionHours), "potentiation_log_shift": .number(potentiationLogShift)],
+            "dendrite": ConfigMapping.singleDendriteTree(lengthUm: dendriteLengthUm, spineVolumeUm3: spineVolumeUm3),
+            "stimulation": [Keys.spacing.key: .number(spacingUm), Keys.pulses.key: .number(Double(pulses)), Keys.frequency.key: .number(frequencyHz),
+                            Keys.calcium.key: .number(calciumOverPre)],
+            Keys.counts.key: .numbers(stimulatedCounts),
+            "neighbours": [Keys.distances.key: .list(neighbourDistancesUm.map { .number($0) })],
+            Keys.repetitions.key: .number(Double(repetitions)),
+            Keys.correlationRepetitions.key: .number(Double(correlationRepetitions)),
+            "readout": [Keys.minutes.key: .number(readoutMinutes), Keys.expressedHours.key: .number(expressedReadoutHours),
+                        Keys.expressionHours.key: .number(expressionHours), Keys.shift.key: .number(potentiationLogShift)],
         ]
         try tree.encode(to: encoder)
     }
@@ -145,4 +146,49 @@ struct ShrinkageSummary: Encodable {
     let pearson_potentiated_vs_neighbour_volume_change: Double?
     let correlation_repetitions: Int
     let conditions: [Condition]
+}
+
+extension ShrinkageExperiment {
+    /// Keys of the `heterosynaptic-shrinkage` kind.
+    enum Keys {
+        static let spacing = SettingDeclaration(key: "spacing_um", type: .number(.positive(upTo: 100)), unit: "µm", defaultValue: 0.7,
+                                                summary: "Spacing of the stimulated spines")
+        static let pulses = SettingDeclaration(key: "pulses", type: .integer(1...100_000), defaultValue: 60, summary: "Stimulation pulses of each stimulated spine")
+        static let frequency = SettingDeclaration(key: "frequency_hz", type: .number(.positive(upTo: 1000)), unit: "Hz", defaultValue: 2,
+                                                  summary: "Pulse frequency")
+        static let calcium = SettingDeclaration(key: "calcium_over_pre", type: .number(.from(0, to: 1000)), unit: "C_pre", defaultValue: 3,
+                                                summary: "Calcium of a pulse, in units of C_pre")
+        static let defaultCounts = [1, 3, 4, 7]
+        static let counts = SettingDeclaration.wholeGrid("stimulated_counts", 1...7, default: .numbers(defaultCounts), "Numbers of stimulated spines")
+        static let defaultDistances = [1.0, 1.5, 2.5, 3.0, 3.7, 5, 7, 9]
+        static let distances = SettingDeclaration.grid("distances_um", 0.1...100, unit: "µm", default: .list(defaultDistances.map { .number($0) }),
+                                                       required: true, "Distances of the neighbours")
+        static let repetitions = SettingDeclaration(key: "repetitions", type: .integer(2...10_000_000), defaultValue: 2000,
+                                                    summary: "Repetitions per condition (even: half the neighbours start depressed, half potentiated)")
+        static let correlationRepetitions = SettingDeclaration(key: "correlation_repetitions", type: .integer(0...10_000_000), defaultValue: 2000,
+                                                               summary: "Repetitions of the correlation analysis")
+        static let minutes = SettingDeclaration(key: "minutes", type: .number(.positive(upTo: 1e6)), unit: "min", defaultValue: 40,
+                                                summary: "When ρ is read out")
+        static let expressedHours = SettingDeclaration(key: "expressed_hours", type: .number(.positive(upTo: 1e5)), unit: "hours", defaultValue: 24,
+                                                       summary: "When the expressed volume is read out")
+        static let expressionHours = SettingDeclaration(key: "expression_hours", type: .number(.above(1e-3, upTo: 1e5)), unit: "hours",
+                                                        defaultValue: 2, summary: "τ_e: structural expression time")
+        static let shift = SettingDeclaration(key: "potentiation_log_shift", type: .number(.from(-5, to: 5)), defaultValue: 0.7,
+                                              summary: "Shift of ln v of a potentiated spine")
+    }
+
+    static var declarations: [SettingDeclaration] {
+        [
+            ExperimentKind.plasticitySection, ExperimentKind.diffusionSection,
+            ExperimentKind.heterosynapticSection(),
+            ConfigMapping.singleDendriteDeclaration(lengthUm: 40),
+            .init(key: "stimulation", type: .section(name: "stimulation", [Keys.spacing, Keys.pulses, Keys.frequency, Keys.calcium]),
+                  summary: "The stimulated spines"),
+            Keys.counts,
+            .init(key: "neighbours", type: .section(name: "neighbours-shrinkage", [Keys.distances]), summary: "The unstimulated neighbours"),
+            Keys.repetitions, Keys.correlationRepetitions,
+            .init(key: "readout", type: .section(name: "readout", [Keys.minutes, Keys.expressedHours, Keys.expressionHours, Keys.shift]),
+                  summary: "When and how changes are read out"),
+        ]
+    }
 }

@@ -54,18 +54,18 @@ public struct SweepSpec: Sendable {
         func location(_ node: Node) -> String {
             node.mark.map { "\(fileName):\($0.line):\($0.column)" } ?? fileName
         }
-        let description = try root.text("description")
+        let description = try root.text(Keys.description.key)
         let allowedSweep = "a mapping with \"experiment\", \"grid\", \"seeds\" and optionally \"set\", \"out\", \"threads\""
-        guard let sweep = try root.mapping("sweep") else { throw root.missing("sweep", allowed: allowedSweep) }
+        guard let sweep = try root.mapping(Keys.sweep) else { throw root.missing(Keys.sweep, allowed: allowedSweep) }
         try root.finish()
 
         // Every key is read before the required ones are checked, so that a
         // misspelt key is reported as unknown rather than the right one as missing.
-        let experimentNode = sweep.value("experiment")
-        _ = (sweep.value("set"), sweep.value("grid"))   // read below
-        let seedsNode = sweep.value("seeds")
-        let out = try sweep.text("out")
-        let threads: Int? = sweep.contains("threads") ? try sweep.int("threads", in: 1...4096) : sweep.value("threads").map { _ in 0 }
+        let experimentNode = sweep.value(Keys.experiment.key)
+        _ = (sweep.value(Keys.set.key), sweep.value(Keys.grid.key))   // read below
+        let seedsNode = sweep.value(Keys.seeds.key)
+        let out = try sweep.text(Keys.out.key)
+        let threads = try sweep.integer(ifPresent: Keys.threads)
         try sweep.finish()
         guard let experiment = experimentNode else {
             throw sweep.missing("experiment", allowed: "the path of the base experiment file, relative to this file")
@@ -105,12 +105,12 @@ public struct SweepSpec: Sendable {
             }
         }
         var fixed: [Setting] = []
-        if let set = try sweep.mapping("set") {
+        if let set = try sweep.mapping(Keys.set.key) {
             fixed = try settings(of: set, lists: false).flatMap(\.values)
             try set.finish()
         }
         var grid: [Axis] = []
-        if let mapping = try sweep.mapping("grid") {
+        if let mapping = try sweep.mapping(Keys.grid.key) {
             for (key, _, values) in try settings(of: mapping, lists: true) {
                 if fixed.contains(where: { $0.key == key }) {
                     throw mapping.error(key, mapping.peek(key), "is also under \"set\"; allowed: a key in \"set\" or in \"grid\", not both")
@@ -470,4 +470,32 @@ struct SweepIndex: Encodable {
     let grid: [Axis]
     let seeds: [UInt64]
     let entries: [Row]
+}
+
+extension SweepSpec {
+    /// The keys of a sweep file (read by `load`).
+    enum Keys {
+        static let description = SettingDeclaration(key: "description", type: .text, summary: "Free text, copied into the sweep's index")
+        static let sweep = "sweep"
+        static let experiment = SettingDeclaration(key: "experiment", type: .text, required: true,
+                                                   summary: "The base experiment file, relative to this file")
+        static let keyPath = ConfigTree.map([("pattern", "^[^. ]+(\\.[^. ]+)*$")])
+        static let set = SettingDeclaration(key: "set", type: .custom("mapping of key paths to values", schema: [
+            "type": "object", "propertyNames": keyPath, "not": ["required": ["seed"]]]), summary: "Overrides of every run, as `--set key.path=value`")
+        static let grid = SettingDeclaration(key: "grid", type: .custom("mapping of key paths to non-empty lists", schema: [
+            "type": "object", "propertyNames": keyPath, "not": ["required": ["seed"]], "additionalProperties": ["type": "array", "minItems": 1]]),
+                                             summary: "Overrides varied over the grid: every combination of the lists' values")
+        static let seeds = SettingDeclaration(key: "seeds", type: .custom("non-empty list of distinct integers ≥ 0", schema: [
+            "type": "array", "minItems": 1, "uniqueItems": true, "items": ["type": "integer", "minimum": 0]]),
+                                              required: true, summary: "The seeds each grid point runs with")
+        static let out = SettingDeclaration(key: "out", type: .text, summary: "Output folder of the runs (default: Results/<file name>)")
+        static let threads = SettingDeclaration(key: "threads", type: .integer(1...4096), summary: "Worker threads of each run")
+    }
+
+    /// The keys of a sweep file, for the schema and docs/CONFIG.md.
+    static var declarations: [SettingDeclaration] {
+        [Keys.description,
+         SettingDeclaration(key: Keys.sweep, type: .section(name: "sweep", [Keys.experiment, Keys.set, Keys.grid, Keys.seeds, Keys.out, Keys.threads]),
+                            required: true, summary: "What to run")]
+    }
 }

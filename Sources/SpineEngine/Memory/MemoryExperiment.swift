@@ -128,14 +128,12 @@ extension MemoryExperiment {
         let lastDay = startDay + longest
         var recording = MemoryRecording(everyDays: max(1, longest / 50), histogramDays: schedule.phaseBoundaries(from: startDay, thirds: true),
                                         rasterDendrites: min(3, population.dendriteCount),
-                                        sizeBins: VolumeBins(lowerUm3: 0.005, upperUm3: 5, count: 45))
+                                        sizeBins: PopulationConfig.Keys.defaultSizeBins)
         guard let section else { return recording }
-        recording.everyDays = try section.int("every_days", in: 1...max(1, longest), default: recording.everyDays)
-        if section.contains("histogram_days") {
-            recording.histogramDays = try section.wholeDays("histogram_days", in: startDay...lastDay)
-        } else { _ = section.value("histogram_days") }
-        recording.rasterDendrites = try section.int("raster_dendrites", in: 0...population.dendriteCount, default: recording.rasterDendrites)
-        if let bins = try section.mapping("size_bins") { recording.sizeBins = try PopulationConfig.readBins(bins) }
+        recording.everyDays = try section.int(Keys.everyDays.key, in: 1...max(1, longest), default: recording.everyDays)
+        recording.histogramDays = try section.wholeDays(Keys.histogramDays.key, in: startDay...lastDay) ?? recording.histogramDays
+        recording.rasterDendrites = try section.int(Keys.rasterDendrites.key, in: 0...population.dendriteCount, default: recording.rasterDendrites)
+        if let bins = try section.mapping(Keys.sizeBins.key) { recording.sizeBins = try PopulationConfig.readBins(bins) }
         try section.finish()
         return recording
     }
@@ -149,8 +147,8 @@ extension MemoryExperiment {
         }
         pairs += settings.sections + [
             ("schedule", schedule.tree),
-            ("recording", ["every_days": .number(Double(recording.everyDays)), "histogram_days": .numbers(recording.histogramDays),
-                           "raster_dendrites": .number(Double(recording.rasterDendrites)), "size_bins": recording.sizeBins.tree]),
+            ("recording", [Keys.everyDays.key: .number(Double(recording.everyDays)), Keys.histogramDays.key: .numbers(recording.histogramDays),
+                           Keys.rasterDendrites.key: .number(Double(recording.rasterDendrites)), Keys.sizeBins.key: recording.sizeBins.tree]),
         ]
         try ConfigTree.map(pairs).encode(to: encoder)
     }
@@ -190,5 +188,33 @@ extension Schedule {
         }
         walk(phases, from: start)
         return days.sorted()
+    }
+}
+
+extension MemoryExperiment {
+    /// The keys of `recording` (ranges up to the schedule's days and the dendrites).
+    enum Keys {
+        static let everyDays = SettingDeclaration(key: "every_days", type: .integer(1...36_500), unit: "days",
+                                                  summary: "Interval of the retention records (default: the longest condition / 50)")
+        static let histogramDays = SettingDeclaration.wholeGrid("histogram_days", 0...36_500, unit: "days",
+                                                                "Days of the size histograms (default: the phase boundaries and thirds)")
+        static let rasterDendrites = SettingDeclaration(key: "raster_dendrites", type: .integer(0...ModelSettings.maximumDendrites),
+                                                        summary: "Dendrites whose spines the raster records (default: min(3, dendrites); 0: no raster.csv)")
+        static let sizeBins = SettingDeclaration.volumeBins("size_bins", default: PopulationConfig.Keys.defaultSizeBins, "Bins of the size histograms")
+    }
+
+    /// The keys of the `memory` kind besides the model sections.
+    static var declarations: [SettingDeclaration] {
+        [
+            SettingDeclaration(key: "initial_state", type: .section(name: "initial_state", [
+                .init(key: "run", type: .text, required: true, summary: "Directory of a finished run whose final state the schedule continues"),
+                .init(key: "condition", type: .text, summary: "Which of its final states (required when it has several)"),
+            ]), summary: "Start from a finished run's final state instead of dendrites and initial_population"),
+            SettingDeclaration(key: "schedule", type: ScheduleReader.phasesType, required: true,
+                               summary: "The protocol: a list of phases (docs/MODEL.md §8)"),
+            SettingDeclaration(key: "recording", type: .section(name: "recording-memory", [
+                Keys.everyDays, Keys.histogramDays, Keys.rasterDendrites, Keys.sizeBins,
+            ]), summary: "What the run records"),
+        ]
     }
 }

@@ -20,40 +20,60 @@ public struct PopulationConfig: Sendable {
     }
 
     static func read(_ root: ConfigMapping) throws -> PopulationConfig {
-        let duration = try root.int("duration_days", in: 1...36_500)
-        let stepsPerDay = try root.stepsPerDay("step_days")
+        let duration = try root.integer(ExperimentKind.durationDays)
+        let stepsPerDay = try root.stepsPerDay()
         var settings = try ModelSettings.read(root, withActivity: false)
         let population = try ModelSettings.readInitialPopulation(root, model: settings, taskEnsembles: false)
         settings.stationaryDensityPerUm = population.densityPerUm
         try ResourceLimits.checkInitialSizes(population, model: settings, in: root)
 
         let days = 0...duration
-        var recording = RecordingPlan(sizeDistributionDays: [0, duration],
-                                      sizeBins: VolumeBins(lowerUm3: 0.005, upperUm3: 5, count: 45),
-                                      fluctuationBins: VolumeBins(lowerUm3: 0.02, upperUm3: 1, count: 12),
-                                      survivalCohortDays: [0])
+        var recording = RecordingPlan(sizeDistributionDays: [0, duration], sizeBins: Keys.defaultSizeBins,
+                                      fluctuationBins: Keys.defaultFluctuationBins, survivalCohortDays: [0])
         if let section = try root.mapping("recording") {
-            if section.contains("size_distribution_days") {
-                recording.sizeDistributionDays = try section.wholeDays("size_distribution_days", in: days)
-            } else { _ = section.value("size_distribution_days") }
-            if let bins = try section.mapping("size_bins") { recording.sizeBins = try readBins(bins) }
-            if let bins = try section.mapping("fluctuation_bins") { recording.fluctuationBins = try readBins(bins) }
-            if section.contains("survival_cohort_days") {
-                recording.survivalCohortDays = try section.wholeDays("survival_cohort_days", in: days, maxCount: 2)
-            } else { _ = section.value("survival_cohort_days") }
-            recording.turnoverEvents = try section.turnoverEvents("turnover_events")
+            recording.sizeDistributionDays = try section.wholeDays(Keys.sizeDistributionDays.key, in: days) ?? recording.sizeDistributionDays
+            if let bins = try section.mapping(Keys.sizeBins.key) { recording.sizeBins = try readBins(bins) }
+            if let bins = try section.mapping(Keys.fluctuationBins.key) { recording.fluctuationBins = try readBins(bins) }
+            recording.survivalCohortDays = try section.wholeDays(Keys.survivalCohortDays.key, in: days, maxCount: 2) ?? recording.survivalCohortDays
+            recording.turnoverEvents = try section.turnoverEvents(Keys.turnoverEvents.key)
             try section.finish()
         }
         return PopulationConfig(population: population, settings: settings, durationDays: duration, stepsPerDay: stepsPerDay,
                                 recording: recording)
     }
 
+    /// The keys of `recording` (ranges of days up to `duration_days`).
+    enum Keys {
+        static let defaultSizeBins = VolumeBins(lowerUm3: 0.005, upperUm3: 5, count: 45)
+        static let defaultFluctuationBins = VolumeBins(lowerUm3: 0.02, upperUm3: 1, count: 12)
+        static let sizeDistributionDays = SettingDeclaration.wholeGrid("size_distribution_days", 0...36_500, unit: "days",
+                                                                       "Days of the size distributions (default: 0 and the last day)")
+        static let sizeBins = SettingDeclaration.volumeBins("size_bins", default: defaultSizeBins, "Bins of the size distributions")
+        static let fluctuationBins = SettingDeclaration.volumeBins("fluctuation_bins", default: defaultFluctuationBins,
+                                                                   "Bins of the one-day fluctuations by size")
+        static let survivalCohortDays = SettingDeclaration.wholeGrid("survival_cohort_days", 0...36_500, unit: "days", default: [0],
+                                                                     "Days whose spines are followed as survival cohorts (at most 2)")
+        static let turnoverEvents = SettingDeclaration(key: "turnover_events", type: .custom("`false`, `csv` or `gzip`", schema: [
+            "enum": [false, true, "csv", "gzip"]]), defaultValue: false, summary: "The per-event log: off, turnover.csv, or turnover.csv.gz (true means csv)")
+        static let binLower = SettingDeclaration(key: "min_um3", type: .number(.positive(upTo: 100)), unit: "µm³", required: true,
+                                                 summary: "Lower edge of the first bin")
+        static let binUpper = SettingDeclaration(key: "max_um3", type: .number(.positive(upTo: 1000)), unit: "µm³", required: true,
+                                                 summary: "Upper edge of the last bin")
+        static let binCount = SettingDeclaration(key: "count", type: .integer(1...1000), required: true, summary: "Number of log-spaced bins")
+    }
+
+    static var recordingDeclaration: SettingDeclaration {
+        SettingDeclaration(key: "recording", type: .section(name: "recording-population", [
+            Keys.sizeDistributionDays, Keys.sizeBins, Keys.fluctuationBins, Keys.survivalCohortDays, Keys.turnoverEvents,
+        ]), summary: "What the run records")
+    }
+
     /// `{min_um3, max_um3, count}`: log-spaced volume bins.
     static func readBins(_ bins: ConfigMapping) throws -> VolumeBins {
-        let low = try bins.positiveDouble("min_um3", upTo: 100, unit: "µm³")
-        let high = try bins.positiveDouble("max_um3", upTo: 1000, unit: "µm³")
-        let count = try bins.int("count", in: 1...1000)
-        guard high > low else { throw bins.error("max_um3", bins.value("max_um3"), "value \(high) is not above min_um3 = \(low)") }
+        let low = try bins.number(Keys.binLower)
+        let high = try bins.number(Keys.binUpper)
+        let count = try bins.integer(Keys.binCount)
+        guard high > low else { throw bins.error(Keys.binUpper.key, bins.value(Keys.binUpper.key), "value \(high) is not above min_um3 = \(low)") }
         try bins.finish()
         return VolumeBins(lowerUm3: low, upperUm3: high, count: count)
     }
@@ -81,7 +101,7 @@ extension ConfigMapping {
     }
 
     /// A number in `range`, or the word `auto` (returned as nil).
-    func numberOrAuto(_ key: String, in range: ClosedRange<Double>, default defaultValue: Double, unit: String) throws -> Double? {
+    func numberOrAuto(_ key: String, in range: NumberRange, default defaultValue: Double, unit: String) throws -> Double? {
         guard let node = value(key) else { return defaultValue }
         if node.isTagged(.str), node.scalar?.string == "auto" { return nil }
         return try ConfigMapping.number(node, in: range, unit: unit) { message in
@@ -89,9 +109,10 @@ extension ConfigMapping {
         }
     }
 
-    /// Whole days within `range` (a number, a list or a range), sorted, distinct.
-    func wholeDays(_ key: String, in range: ClosedRange<Int>, maxCount: Int = 100_000) throws -> [Int] {
-        let node = value(key)
+    /// Whole days within `range` (a number, a list or a range), sorted,
+    /// distinct; nil when the key is absent.
+    func wholeDays(_ key: String, in range: ClosedRange<Int>, maxCount: Int = 100_000) throws -> [Int]? {
+        guard let node = value(key) else { return nil }
         let values = try grid(key, in: Double(range.lowerBound)...Double(range.upperBound), unit: "days", maxCount: maxCount)
         guard values.allSatisfy({ $0 == $0.rounded() }) else {
             throw error(key, node, "\(values.first { $0 != $0.rounded() }!) is not a whole day; allowed: whole days from \(range.lowerBound) to \(range.upperBound)")
@@ -105,14 +126,14 @@ extension PopulationConfig {
     var tree: ConfigTree {
         let populationSections = population.sections
         return .map(Array(populationSections.prefix(1)) + [
-            ("duration_days", .number(Double(durationDays))),
-            ("step_days", .number(1 / Double(stepsPerDay))),
+            (ExperimentKind.durationDays.key, .number(Double(durationDays))),
+            (ExperimentKind.stepDays.key, .number(1 / Double(stepsPerDay))),
         ] + Array(populationSections.dropFirst()) + settings.sections + [
             ("recording", [
-                "size_distribution_days": .numbers(recording.sizeDistributionDays),
-                "size_bins": recording.sizeBins.tree, "fluctuation_bins": recording.fluctuationBins.tree,
-                "survival_cohort_days": .numbers(recording.survivalCohortDays),
-                "turnover_events": recording.turnoverEvents == .off ? .flag(false) : .text(recording.turnoverEvents.rawValue),
+                Keys.sizeDistributionDays.key: .numbers(recording.sizeDistributionDays),
+                Keys.sizeBins.key: recording.sizeBins.tree, Keys.fluctuationBins.key: recording.fluctuationBins.tree,
+                Keys.survivalCohortDays.key: .numbers(recording.survivalCohortDays),
+                Keys.turnoverEvents.key: recording.turnoverEvents == .off ? .flag(false) : .text(recording.turnoverEvents.rawValue),
             ]),
         ])
     }
@@ -120,5 +141,8 @@ extension PopulationConfig {
 
 extension VolumeBins {
     /// The bins in experiment-file form.
-    var tree: ConfigTree { ["min_um3": .number(lowerUm3), "max_um3": .number(upperUm3), "count": .number(Double(count))] }
+    var tree: ConfigTree {
+        typealias Keys = PopulationConfig.Keys
+        return [Keys.binLower.key: .number(lowerUm3), Keys.binUpper.key: .number(upperUm3), Keys.binCount.key: .number(Double(count))]
+    }
 }

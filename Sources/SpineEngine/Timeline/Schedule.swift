@@ -237,8 +237,8 @@ struct ScheduleReader {
                               message: "this experiment kind has no sessions; allowed here: home_cage phases")
         }
         let regimes = SessionActivity.Regime.allCases.map(\.rawValue)
-        let regime = SessionActivity.Regime(rawValue: try section.choice("regime", from: regimes))!
-        guard let taskNode = section.value("task") else { throw section.missing("task", allowed: "a task name, e.g. A") }
+        let regime = SessionActivity.Regime(rawValue: try section.choice(Keys.regime.key, from: regimes))!
+        guard let taskNode = section.value(Keys.task.key) else { throw section.missing(Keys.task.key, allowed: "a task name, e.g. A") }
         guard let task = taskNode.scalar?.string, ScheduleReader.isName(task) else {
             throw section.error("task", taskNode, "value \(ConfigMapping.describe(taskNode)) is not a task name; allowed: letters, digits, '_' and '-', e.g. A")
         }
@@ -251,8 +251,8 @@ struct ScheduleReader {
             }
             tasks.append(task)
         }
-        let days = try section.int("days", in: 1...36_500)
-        let perDay = try section.int("sessions_per_day", in: 1...24, default: 1)
+        let days = try section.integer(Keys.days)
+        let perDay = try section.integer(Keys.sessionsPerDay)
         let excluded = regime == .reactivation ? ["session"] : ["reactivation"]
         let settings = try readSettings(section, path: path, sections: ModelSettings.populationSections + ModelSettings.activitySections,
                                         excluded: excluded, regime: regime)
@@ -265,8 +265,8 @@ struct ScheduleReader {
 
     private func readHomeCage(_ node: Node, path: String) throws -> HomeCagePhase {
         let section = try ConfigMapping(node, path: path, source: root.source)
-        let days = try section.int("days", in: 1...36_500)
-        let stepsPerDay = try section.stepsPerDay("step_days")
+        let days = try section.integer(Keys.days)
+        let stepsPerDay = try section.stepsPerDay()
         let settings = try readSettings(section, path: path, sections: ModelSettings.populationSections, excluded: [], regime: nil)
         try section.finish()
         return HomeCagePhase(days: days, stepsPerDay: stepsPerDay, settings: settings)
@@ -297,8 +297,8 @@ struct ScheduleReader {
             }
             if let node { synthetic.append((Node(name), node)) }
         }
-        let noise = section.peek("intrinsic_noise")
-        let explicitNoise = try section.bool("intrinsic_noise", default: global.size.intrinsicNoise)
+        let noise = section.peek(Keys.intrinsicNoise.key)
+        let explicitNoise = try section.bool(Keys.intrinsicNoise.key, default: global.size.intrinsicNoise)
         if let noise {
             try checkNotSetOnCommandLine(noise, path: "size_dynamics.intrinsic_noise", phase: section)
         }
@@ -343,9 +343,10 @@ struct ScheduleReader {
 }
 
 extension ConfigMapping {
-    /// `key` as a step of 1/k day (k = 1…1440); returns k (1 when absent).
-    func stepsPerDay(_ key: String) throws -> Int {
-        let stepDays = try positiveDouble(key, upTo: 1, default: 1, unit: "days")
+    /// `step_days`, a step of 1/k day (k = 1…1440); returns k (1 when absent).
+    func stepsPerDay() throws -> Int {
+        let key = ExperimentKind.stepDays.key
+        let stepDays = try number(ExperimentKind.stepDays)
         let stepsPerDay = (1 / stepDays).rounded()
         guard abs(1 / stepDays - stepsPerDay) < 1e-9 * stepsPerDay, stepsPerDay <= 1440 else {
             throw error(key, value(key),
@@ -365,12 +366,13 @@ extension Phase {
     var tree: ConfigTree {
         switch self {
         case let .session(phase):
-            return ["session": .map([("regime", .text(phase.regime.rawValue)), ("task", .text(phase.task)),
-                                     ("days", .number(Double(phase.days))), ("sessions_per_day", .number(Double(phase.sessionsPerDay)))]
-                                    + phase.settings.tree)]
+            typealias Keys = ScheduleReader.Keys
+            return ["session": .map([(Keys.regime.key, .text(phase.regime.rawValue)), (Keys.task.key, .text(phase.task)),
+                                     (Keys.days.key, .number(Double(phase.days))),
+                                     (Keys.sessionsPerDay.key, .number(Double(phase.sessionsPerDay)))] + phase.settings.tree)]
         case let .homeCage(phase):
-            return ["home_cage": .map([("days", .number(Double(phase.days))), ("step_days", .number(1 / Double(phase.stepsPerDay)))]
-                                      + phase.settings.tree)]
+            return ["home_cage": .map([(ScheduleReader.Keys.days.key, .number(Double(phase.days))),
+                                       (ExperimentKind.stepDays.key, .number(1 / Double(phase.stepsPerDay)))] + phase.settings.tree)]
         case let .fork(branches):
             return ["fork": .map(branches.map { ($0.name, .list($0.phases.map(\.tree))) })]
         }
@@ -380,7 +382,7 @@ extension Phase {
 extension PhaseSettings {
     /// `intrinsic_noise` and the overridden sections, resolved.
     var tree: [(String, ConfigTree)] {
-        var pairs: [(String, ConfigTree)] = [("intrinsic_noise", .flag(model.size.intrinsicNoise))]
+        var pairs: [(String, ConfigTree)] = [(ScheduleReader.Keys.intrinsicNoise.key, .flag(model.size.intrinsicNoise))]
         for (name, section) in model.sections where overriddenSections.contains(name) {
             guard name == "size_dynamics", case let .map(keys) = section else {
                 pairs.append((name, section))
@@ -389,5 +391,40 @@ extension PhaseSettings {
             pairs.append((name, .map(keys.filter { $0.0 != "intrinsic_noise" })))
         }
         return pairs
+    }
+}
+
+extension ScheduleReader {
+    /// The keys of the phases (the model sections besides).
+    enum Keys {
+        static let regime = SettingDeclaration(key: "regime", type: .choice(SessionActivity.Regime.allCases.map(\.rawValue)), required: true,
+                                               summary: "learning, notask, or offline reactivation of a trained task")
+        static let task = SettingDeclaration(key: "task", type: .text, required: true,
+                                             summary: "The task's name (letters, digits, '_' and '-'); its axons form one ensemble")
+        static let days = SettingDeclaration(key: "days", type: .integer(1...36_500), unit: "days", required: true, summary: "Days the phase lasts")
+        static let sessionsPerDay = SettingDeclaration(key: "sessions_per_day", type: .integer(1...24), defaultValue: 1, summary: "Sessions per day")
+        static let intrinsicNoise = SettingDeclaration(key: "intrinsic_noise", type: .flag,
+                                                       summary: "The intrinsic size noise during the phase (default: the global one)")
+    }
+
+    /// The declarations of a schedule: a list of session, home-cage and fork phases.
+    static var phasesType: SettingType {
+        let population = ExperimentKind.modelSections(withActivity: false)
+        let activity = ExperimentKind.modelSections(withActivity: true).filter { !population.map(\.key).contains($0.key) }
+        let overrides = "; overrides the global section for the phase"
+        let session = SettingType.section(name: "session-phase", [Keys.regime, Keys.task, Keys.days, Keys.sessionsPerDay, Keys.intrinsicNoise]
+            + (population + activity).map { SettingDeclaration(key: $0.key, type: $0.type, summary: $0.summary + overrides) })
+        let homeCage = SettingType.section(name: "home-cage-phase", [Keys.days, ExperimentKind.stepDays, Keys.intrinsicNoise]
+            + population.map { SettingDeclaration(key: $0.key, type: $0.type, summary: $0.summary + overrides) })
+        let fork = ConfigTree.map([("type", "object"), ("minProperties", 2),
+                                   ("propertyNames", ["pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$"]),
+                                   ("additionalProperties", ["$ref": "#/$defs/phases"])])
+        let phase = SettingType.oneOf("a phase", [
+            .section(name: "phase-session", [.init(key: "session", type: session, required: true, summary: "Daily sessions")]),
+            .section(name: "phase-home-cage", [.init(key: "home_cage", type: homeCage, required: true, summary: "Home cage")]),
+            .section(name: "phase-fork", [.init(key: "fork", type: .custom("named branches, each a list of phases", schema: fork), required: true,
+                                                summary: "Named branches that each continue a copy of the state (the last phase of its list)")]),
+        ])
+        return .list(name: "phases", phase)
     }
 }

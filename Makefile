@@ -96,8 +96,8 @@ schema-check: venv
 
 # The configuration reference and the JSON Schema, from the declarations.
 docs: build
-	.build/debug/spinesim schema > docs/spinesim.schema.json
-	.build/debug/spinesim schema --markdown > docs/CONFIG.md
+	.build/debug/spinesim schema > docs/spinesim.schema.json.tmp && mv docs/spinesim.schema.json.tmp docs/spinesim.schema.json
+	.build/debug/spinesim schema --markdown > docs/CONFIG.md.tmp && mv docs/CONFIG.md.tmp docs/CONFIG.md
 
 # The example gallery (examples/*.py, jupytext scripts): each runs a reduced
 # shipped experiment through the Python package and draws its figure into

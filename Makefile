@@ -9,6 +9,7 @@ VENV       := .venv
 PYTHON     := $(VENV)/bin/python
 SPINESIM   := .build/release/spinesim
 BENCH_DIR  := .build-bench
+MPI_BUILD  := .build-mpi
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Swift's release optimisations; the build assumes nothing about the CPU
 # (baseline x86-64), so binaries run on any machine of the architecture.
@@ -17,11 +18,13 @@ RELEASE    := -c release
 # manifest's "build"); the packages are resolved first so that they are known.
 BUILD_INFO  = $$($(SWIFT) package resolve >/dev/null 2>&1; SWIFT=$(SWIFT) scripts/build-flags.sh)
 
-.PHONY: run test python-test examples examples-smallest figures bench bench-scaling bench-venv bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl zlib venv clean help
+.PHONY: run test mpi openmpi bench-mpi-scaling python-test examples examples-smallest figures bench bench-scaling bench-venv bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl zlib venv clean help
 
 help:
 	@echo "make run           build (release) and run the default experiment (memory-stability) into Results/"
-	@echo "make test          build and run every test"
+	@echo "make test          build and run every test (the MPI identity tests too when \`make mpi\` has built .build-mpi/)"
+	@echo "make mpi           install Open MPI if missing and build the MPI-enabled spinesim into .build-mpi/"
+	@echo "make bench-mpi-scaling  strong scaling of memory-stability over MPI ranks and threads, into Results/bench/"
 	@echo "make python-test   install the Python package (python/) into .venv/ and run its tests"
 	@echo "make examples      run the example gallery (examples/*.py) at full size into examples/out/"
 	@echo "make figures       draw the PNG figures of the results in Results/"
@@ -41,6 +44,17 @@ zlib:
 	@{ pkg-config --exists zlib 2>/dev/null || test -f /usr/include/zlib.h; } || { \
 	  echo "zlib.h not found: installing zlib1g-dev with apt-get"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zlib1g-dev pkg-config; }
+
+# Open MPI (libopenmpi-dev, openmpi-bin) for the MPI build: only `make mpi` needs it.
+openmpi:
+	@{ pkg-config --exists mpi 2>/dev/null || pkg-config --exists ompi 2>/dev/null; } && command -v mpirun >/dev/null || { \
+	  echo "MPI not found by pkg-config: installing libopenmpi-dev and openmpi-bin with apt-get"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenmpi-dev openmpi-bin pkg-config; }
+
+# The MPI-enabled spinesim (package trait MPI), apart from the default build:
+# mpirun -np N .build-mpi/release/spinesim run X.yaml --out DIR
+mpi: gsl zlib openmpi
+	$(SWIFT) build $(RELEASE) --product spinesim --scratch-path $(MPI_BUILD) --traits MPI $(BUILD_INFO)
 
 release: gsl zlib
 	$(SWIFT) build $(RELEASE) --product spinesim $(BUILD_INFO)

@@ -15,7 +15,7 @@ struct SpineObservation: Sendable, Codable {
 }
 
 /// What a session leaves on one dendrite.
-struct SessionOutcome: Sendable {
+struct SessionOutcome: Sendable, Codable {
     /// Positions of the spines eligible to guide spinogenesis.
     var sources: [Double]
     /// The spines as imaging sees them (only when a recorder asked).

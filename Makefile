@@ -163,6 +163,12 @@ bench-diffusion: release
 bench-memory-stability: release
 	$(SPINESIM) bench memory-stability --scales 1 10
 
+# Strong scaling of one (reduced) memory-stability run with the MPI build:
+# 1 rank x 1 thread, 2 ranks x 1 thread, 1 rank x 2 threads; wall times and
+# bytes each rank sends per simulated day, into Results/bench/mpi-scaling.csv.
+bench-mpi-scaling: mpi
+	$(PYTHON3) benchmarks/mpi/scaling.py --binary $(MPI_BUILD)/release/spinesim --out Results/bench
+
 # SpineSim against Brian2 (benchmarks/brian2/README.md): Brian2 2.9 in its own
 # venv (.venv-bench/, not used by `make test`); its C++ standalone device needs g++.
 BENCH_VENV := .venv-bench

@@ -50,6 +50,18 @@ private func runMPI(_ ranks: Int, _ arguments: [String]) throws -> ProcessResult
                          standardError: String(decoding: errData, as: UTF8.self))
 }
 
+/// The processes below `pid` (from /proc), children first.
+private func descendants(of pid: Int32) -> [Int32] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    let children = names.compactMap(Int32.init).filter { child in
+        guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        // Fields after "(name)": state, then the parent's pid.
+        return stat[stat.index(after: close)...].split(separator: " ").dropFirst().first.flatMap { Int32($0) } == pid
+    }
+    return children.flatMap { descendants(of: $0) + [$0] }
+}
+
 /// Every experiment kind at a size that runs in seconds: a shipped file and its overrides.
 private let reducedExperiments: [(file: String, overrides: [String])] = [
     ("stdp.yaml", ["pairing.delta_t_ms={from: -100, to: 100, step: 40}", "synapses_per_point=100"]),
@@ -104,7 +116,7 @@ struct MPITests {
         }
     }
 
-    @Test("a run killed under mpirun -np 2 resumes under -np 3 (and in one process) with the bytes of an uninterrupted run")
+    @Test("a run killed under mpirun -np 2 resumes under -np 3, or in one process, with the bytes of an uninterrupted run")
     func killUnderTwoResumeUnderThree() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -112,43 +124,44 @@ struct MPITests {
         try """
             experiment: population
             seed: 11
-            dendrites: {count: 60, length_um: 100}
-            duration_days: 200
+            dendrites: {count: 200, length_um: 100}
+            duration_days: 300
             step_days: 0.5
             initial_population: {density_per_um: 1.5, sizes: stationary}
             turnover: {spinogenesis: {rate_per_um_per_day: 0.12}}
             recording:
-              size_distribution_days: {from: 0, to: 200, step: 50}
+              size_distribution_days: {from: 0, to: 300, step: 50}
               survival_cohort_days: [0, 100]
               turnover_events: csv
             """.write(to: file, atomically: true, encoding: .utf8)
         let reference = folder.appendingPathComponent("reference")
-        #expect(try spinesim(["run", file.path, "--out", reference.path, "--quiet"]).status == 0)
+        try #require(try runMPI(1, ["run", file.path, "--out", reference.path, "--quiet"]).status == 0)
         let expected = try resultFiles(reference)
 
         for resumeRanks in [3, 0] {
             let killed = folder.appendingPathComponent("killed-then-\(resumeRanks)")
-            // mpirun leads its own process group: SIGKILL to the group ends it and every rank at once.
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-            process.arguments = [mpirun!.path] + mpiArguments(2, ["run", file.path, "--out", killed.path, "--threads", "1",
-                                                                  "--checkpoint-every", "10", "--quiet"])
+            process.executableURL = mpirun
+            process.arguments = mpiArguments(2, ["run", file.path, "--out", killed.path, "--threads", "1",
+                                                 "--checkpoint-every", "20", "--quiet"])
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
             waitForCheckpoint(in: killed, of: process)
-            usleep(150_000)
             #expect(process.isRunning, "the run ended before it could be killed; make it longer")
-            kill(-process.processIdentifier, SIGKILL)
+            // As if the nodes failed: every rank (Open MPI gives each its own
+            // process group) and mpirun get SIGKILL.
+            for pid in descendants(of: process.processIdentifier) + [process.processIdentifier] { kill(pid, SIGKILL) }
             process.waitUntilExit()
-            usleep(200_000)   // the ranks are gone with their group
 
             let resumed = resumeRanks == 0 ? try spinesim(["resume", killed.path, "--quiet"])
                                            : try runMPI(resumeRanks, ["resume", killed.path, "--threads", "1", "--quiet"])
             try #require(resumed.status == 0, "\(resumed.standardError)")
             let got = try resultFiles(killed)
             #expect(got.keys.sorted() == expected.keys.sorted())
-            for (name, data) in expected { #expect(got[name] == data, "\(name) differs after a kill under -np 2 and a resume on \(resumeRanks) ranks") }
+            for (name, data) in expected {
+                #expect(got[name] == data, "\(name) differs after a kill under -np 2 and a resume on \(resumeRanks) ranks")
+            }
         }
     }
 }

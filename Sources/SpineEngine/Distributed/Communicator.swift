@@ -53,6 +53,14 @@ extension Communicator {
         return try parts.flatMap { try Wire.decode([Value].self, from: $0) }
     }
 
+    /// `gathered` for the values the timeline sends every step.
+    func gathered<Value: WireValue>(_ local: [Value]) throws -> [Value]? {
+        guard size > 1 else { return local }
+        let parts = gather(local.wireBytes())
+        guard isRoot else { return nil }
+        return try parts.flatMap { try [Value](wireBytes: $0) }
+    }
+
     /// Every rank's `local` values concatenated in rank order, on every rank.
     func shared<Value: Codable>(_ local: [Value]) throws -> [Value] {
         guard size > 1 else { return local }

@@ -113,7 +113,7 @@ public enum StreamPurpose {
 }
 
 /// One birth or death.
-public struct TurnoverEvent: Sendable, Codable {
+public struct TurnoverEvent: Sendable {
     public var isBirth: Bool
     public var day: Double
     public var serial: UInt32

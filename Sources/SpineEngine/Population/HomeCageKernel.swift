@@ -60,7 +60,7 @@ public struct FluctuationAccumulator: Sendable, Codable, Equatable {
 
 /// What one dendrite's step produced; merged in dendrite order afterwards,
 /// so that results do not depend on which thread ran which dendrite.
-public struct DendriteStepReport: Sendable, Codable {
+public struct DendriteStepReport: Sendable {
     public var events: [TurnoverEvent] = []
     public var fluctuations: FluctuationAccumulator
     /// Deaths of spines that were alive at the last whole day (seen lost by daily imaging).

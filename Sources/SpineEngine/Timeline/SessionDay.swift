@@ -15,7 +15,7 @@ struct SpineObservation: Sendable, Codable {
 }
 
 /// What a session leaves on one dendrite.
-struct SessionOutcome: Sendable, Codable {
+struct SessionOutcome: Sendable {
     /// Positions of the spines eligible to guide spinogenesis.
     var sources: [Double]
     /// The spines as imaging sees them (only when a recorder asked).

@@ -40,9 +40,10 @@ struct TimelinePlan: Sendable {
 /// order, of a run in one process: the same bits for any rank count.
 final class TimelineRunner {
     let plan: TimelinePlan
-    /// Called on rank 0 only.
+    /// The recorders on rank 0; none on the others.
     let recorders: [any TimelineRecorder]
-    /// Asked on every rank which sessions must return imaging observations.
+    /// Every recorder, on every rank: asked which sessions must return
+    /// imaging observations, and counted against a checkpoint's.
     private let observers: [any TimelineRecorder]
     let context: RunContext
     private let world = Cluster.world
@@ -202,7 +203,7 @@ final class TimelineRunner {
 
     /// `body` on each dendrite of this rank's block (in parallel); returns
     /// the block's results and, on rank 0, every dendrite's in global order.
-    private func eachDendrite<Result: Codable & Sendable>(of track: Track, _ body: @Sendable (Dendrite) throws -> Result)
+    private func eachDendrite<Result: WireValue & Sendable>(of track: Track, _ body: @Sendable (Dendrite) throws -> Result)
         throws -> (block: [Result], all: [Result]?) {
         let block = world.block(of: track.dendrites.count)
         let dendrites = Partitioned(Array(track.dendrites[block]))
@@ -277,12 +278,24 @@ final class TimelineRunner {
                 let size = state.spines * SpineTable.bytesPerSlot
                 let table = try SpineTable.decoded(Data(part[cursor..<(cursor + size)]), count: state.spines)
                 cursor += size
+                keepCohorts(of: dendrite.table, in: table)
                 dendrite.table.deallocate()
                 dendrite.table = table
                 dendrite.nextSerial = state.nextSerial
                 for (stream, saved) in zip(dendrite.streams, state.generators) { try stream.restore(saved) }
             }
         }
+    }
+
+    /// Survival cohorts are marked by a recorder, on rank 0 only
+    /// (`PopulationRecorder`): a table coming back from its rank takes them
+    /// over from rank 0's copy, spine by spine (serials are unique on a
+    /// dendrite; spines born since belong to no cohort).
+    private func keepCohorts(of old: SpineTable, in new: SpineTable) {
+        var cohorts: [UInt32: UInt8] = [:]
+        for i in 0..<old.count where old.cohorts[i] != 0 { cohorts[old.serial[i]] = old.cohorts[i] }
+        guard !cohorts.isEmpty else { return }
+        for i in 0..<new.count { new.cohorts[i] = cohorts[new.serial[i]] ?? 0 }
     }
 
     // MARK: state
@@ -351,7 +364,7 @@ final class TimelineRunner {
     }
 
     private func restore(_ state: TimelineCheckpoint, tables: [[SpineTable]], from url: URL) throws -> (Job, [Job]) {
-        guard state.tasks == plan.schedule.tasks, state.recorders.count == recorders.count, !state.tracks.isEmpty,
+        guard state.tasks == plan.schedule.tasks, state.recorders.count == observers.count, !state.tracks.isEmpty,
               state.tracks.allSatisfy({ $0.dendrites.count == plan.population.dendriteCount }) else {
             tables.joined().forEach { $0.deallocate() }
             throw RunError("\(url.lastPathComponent) does not match this experiment (tasks \(state.tasks), \(state.tracks.first?.dendrites.count ?? 0) dendrites)")

@@ -160,7 +160,7 @@ struct MPITests {
             let got = try resultFiles(killed)
             #expect(got.keys.sorted() == expected.keys.sorted())
             for (name, data) in expected {
-                #expect(got[name] == data, "\(name) differs after a kill under -np 2 and a resume on \(resumeRanks) ranks")
+                #expect(got[name] == data, "\(name) differs after a kill under -np 2 and a resume \(resumeRanks == 0 ? "in one process" : "under -np \(resumeRanks)")")
             }
         }
     }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The processes one run is spread over: MPI ranks in the MPI build
 /// (`make mpi`), one process otherwise. Only the main thread calls it

@@ -179,7 +179,7 @@ final class TimelineRunner {
         let movement = observers.contains { $0.wantsObservations(track, day: day) } ? plan.movement : nil
         let ensemble = plan.schedule.ensemble(of: phase.task)
         let activity = phase.activity
-        let (outcomes, allOutcomes) = try eachDendrite(of: track) { dendrite in
+        let (outcomes, allOutcomes) = try eachDendrite(of: track) { dendrite, _ in
             var outcome: SessionOutcome!
             for session in 0..<phase.sessionsPerDay {
                 outcome = try rules.session(phase, activity: activity, ensemble: ensemble, dendrite: dendrite,
@@ -191,23 +191,23 @@ final class TimelineRunner {
             for recorder in recorders { try recorder.sessionsEnded(track, day: day, phase: phase, outcomes: allOutcomes) }
         }
         let guided = rules.activity!.guided
-        let first = world.block(of: track.dendrites.count).lowerBound
-        let (_, reports) = try eachDendrite(of: track) { dendrite in
+        let (_, reports) = try eachDendrite(of: track) { dendrite, index in
             try rules.kernel.advance(dendrite, from: Double(day - 1), days: 1, wholeDay: true,
-                                     guided: HomeCageKernel.GuidedBirths(rule: guided, sources: outcomes[dendrite.index - first].sources))
+                                     guided: HomeCageKernel.GuidedBirths(rule: guided, sources: outcomes[index].sources))
         }
         if let reports {
             for recorder in recorders { try recorder.stepEnded(track, reports: reports) }
         }
     }
 
-    /// `body` on each dendrite of this rank's block (in parallel); returns
-    /// the block's results and, on rank 0, every dendrite's in global order.
-    private func eachDendrite<Result: WireValue & Sendable>(of track: Track, _ body: @Sendable (Dendrite) throws -> Result)
+    /// `body(dendrite, index in the block)` on each dendrite of this rank's
+    /// block (in parallel); returns the block's results and, on rank 0,
+    /// every dendrite's in global order.
+    private func eachDendrite<Result: WireValue & Sendable>(of track: Track, _ body: @Sendable (Dendrite, Int) throws -> Result)
         throws -> (block: [Result], all: [Result]?) {
-        let block = world.block(of: track.dendrites.count)
-        let dendrites = Partitioned(Array(track.dendrites[block]))
-        let results = try parallelMap(count: block.count, threads: context.threads) { try body(dendrites[$0]) }
+        let block = Array(track.dendrites[world.block(of: track.dendrites.count)])
+        let dendrites = Partitioned(block)
+        let results = try parallelMap(count: block.count, threads: context.threads) { try body(dendrites[$0], $0) }
         return (results, try world.gathered(results))
     }
 
@@ -216,7 +216,7 @@ final class TimelineRunner {
         let k = phase.stepsPerDay
         for step in 0..<k {
             let t0 = Double(track.day * k + step) / Double(k)
-            let (_, reports) = try eachDendrite(of: track) { dendrite in
+            let (_, reports) = try eachDendrite(of: track) { dendrite, _ in
                 try rules.kernel.advance(dendrite, from: t0, days: 1 / Double(k), wholeDay: step == k - 1)
             }
             if let reports {
@@ -261,18 +261,16 @@ final class TimelineRunner {
         guard world.size > 1 else { return }
         let count = track.dendrites.count
         let block = track.dendrites[world.block(of: count)]
-        var bytes = try Wire.encode(block.map {
+        var wire = WireWriter()
+        wire.put(try Wire.encode(block.map {
             TimelineCheckpoint.DendriteState(index: $0.index, lengthUm: $0.lengthUm, spines: $0.table.count, nextSerial: $0.nextSerial,
                                              generators: generators ? $0.streams.map { $0.savedState() } : [])
-        })
-        var header = [UInt8](repeating: 0, count: 8)
-        withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { header = Array($0) }
-        bytes = header + bytes
-        for dendrite in block { bytes += dendrite.table.encoded() }
-        for (rank, part) in world.gather(bytes).enumerated() where rank != 0 {
-            let length = part.prefix(8).withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
-            var cursor = 8 + length
-            let states = try Wire.decode([TimelineCheckpoint.DendriteState].self, from: Array(part[8..<cursor]))
+        }))
+        for dendrite in block { wire.bytes += dendrite.table.encoded() }
+        for (rank, part) in world.gather(wire.bytes).enumerated() where rank != 0 {
+            var reader = WireReader(bytes: part)
+            let states = try Wire.decode([TimelineCheckpoint.DendriteState].self, from: try reader.takeArray(UInt8.self))
+            var cursor = reader.cursor
             for (position, state) in zip(world.block(of: count, rank: rank), states) {
                 let dendrite = track.dendrites[position]
                 let size = state.spines * SpineTable.bytesPerSlot
@@ -333,7 +331,7 @@ final class TimelineRunner {
         guard world.size > 1 else { return try newestCheckpoint().map { try restore($0.0, tables: $0.1, from: $0.2) } }
         // Rank 0 picks the checkpoint; every rank restores the whole state from its bytes.
         let chosen = world.isRoot ? try newestCheckpoint() : nil
-        let bytes = world.broadcast(chosen.map { [UInt8](try! Data(contentsOf: $0.2)) } ?? [])
+        let bytes = world.broadcast(try chosen.map { [UInt8](try Data(contentsOf: $0.2)) } ?? [])
         guard !bytes.isEmpty else { return nil }
         if let chosen { return try restore(chosen.0, tables: chosen.1, from: chosen.2) }
         let (state, tables) = try TimelineCheckpoint.read(Data(bytes), name: "the checkpoint rank 0 sent")

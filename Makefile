@@ -9,6 +9,7 @@ VENV       := .venv
 PYTHON     := $(VENV)/bin/python
 SPINESIM   := .build/release/spinesim
 BENCH_DIR  := .build-bench
+MPI_BUILD  := .build-mpi
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Swift's release optimisations; the build assumes nothing about the CPU
 # (baseline x86-64), so binaries run on any machine of the architecture.
@@ -17,11 +18,13 @@ RELEASE    := -c release
 # manifest's "build"); the packages are resolved first so that they are known.
 BUILD_INFO  = $$($(SWIFT) package resolve >/dev/null 2>&1; SWIFT=$(SWIFT) scripts/build-flags.sh)
 
-.PHONY: run test schema-check docs python-test examples examples-smallest figures bench bench-scaling bench-venv bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl zlib venv clean help
+.PHONY: run test schema-check docs mpi openmpi bench-mpi-scaling bench-month python-test examples examples-smallest figures bench bench-scaling bench-venv bench-kernel bench-population bench-diffusion bench-memory-stability build release gsl zlib venv clean help
 
 help:
 	@echo "make run           build (release) and run the default experiment (memory-stability) into Results/"
-	@echo "make test          build and run every test"
+	@echo "make test          build and run every test (the MPI identity tests too when \`make mpi\` has built .build-mpi/)"
+	@echo "make mpi           install Open MPI if missing and build the MPI-enabled spinesim into .build-mpi/"
+	@echo "make bench-mpi-scaling  strong scaling of memory-stability over MPI ranks and threads, into Results/bench/"
 	@echo "make python-test   install the Python package (python/) into .venv/ and run its tests"
 	@echo "make docs          regenerate docs/CONFIG.md and docs/spinesim.schema.json from the settings' declarations"
 	@echo "make examples      run the example gallery (examples/*.py) at full size into examples/out/"
@@ -31,6 +34,7 @@ help:
 	@echo "make bench-population  1e5 spines, one year of home cage"
 	@echo "make bench-diffusion   100 dendrites with calcium diffusion, 10 simulated minutes"
 	@echo "make bench-memory-stability  the memory-stability experiment at its default size and 10x larger"
+	@echo "make bench-month   1e5 spines, 30 days of daily learning sessions with every process on (hours today)"
 
 gsl:
 	@pkg-config --exists gsl 2>/dev/null || { \
@@ -42,6 +46,17 @@ zlib:
 	@{ pkg-config --exists zlib 2>/dev/null || test -f /usr/include/zlib.h; } || { \
 	  echo "zlib.h not found: installing zlib1g-dev with apt-get"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zlib1g-dev pkg-config; }
+
+# Open MPI (libopenmpi-dev, openmpi-bin) for the MPI build: only `make mpi` needs it.
+openmpi:
+	@{ pkg-config --exists mpi 2>/dev/null || pkg-config --exists ompi 2>/dev/null; } && command -v mpirun >/dev/null || { \
+	  echo "MPI not found by pkg-config: installing libopenmpi-dev and openmpi-bin with apt-get"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenmpi-dev openmpi-bin pkg-config; }
+
+# The MPI-enabled spinesim (package trait MPI), apart from the default build:
+# mpirun -np N .build-mpi/release/spinesim run X.yaml --out DIR
+mpi: gsl zlib openmpi
+	$(SWIFT) build $(RELEASE) --product spinesim --scratch-path $(MPI_BUILD) --traits MPI $(BUILD_INFO)
 
 release: gsl zlib
 	$(SWIFT) build $(RELEASE) --product spinesim $(BUILD_INFO)
@@ -160,6 +175,16 @@ bench-diffusion: release
 # The memory-stability experiment at its default size (40 dendrites) and 10x larger.
 bench-memory-stability: release
 	$(SPINESIM) bench memory-stability --scales 1 10
+
+# A month of daily learning sessions, 1e5 spines, every process of docs/MODEL.md §2.
+bench-month: release
+	$(SPINESIM) bench month --spines 100000 --days 30
+
+# Strong scaling of one (reduced) memory-stability run with the MPI build:
+# 1 rank x 1 thread, 2 ranks x 1 thread, 1 rank x 2 threads; wall times and
+# bytes each rank sends per simulated day, into Results/bench/mpi-scaling.csv.
+bench-mpi-scaling: mpi
+	$(PYTHON3) benchmarks/mpi/scaling.py --binary $(MPI_BUILD)/release/spinesim --out Results/bench
 
 # SpineSim against Brian2 (benchmarks/brian2/README.md): Brian2 2.9 in its own
 # venv (.venv-bench/, not used by `make test`); its C++ standalone device needs g++.

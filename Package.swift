@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // SpineSim: dendritic spine populations whose synapses learn, grow, shrink,
 // appear and disappear. Swift 6 language mode on the GNU Scientific Library.
 import PackageDescription
@@ -15,6 +15,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "spinesim", targets: ["spinesim"]),
+    ],
+    // `make mpi` builds with this trait into .build-mpi/: dendrites (and the
+    // grid points of one-piece experiments) spread over MPI ranks. The
+    // default build has no MPI symbols and needs no MPI installed.
+    traits: [
+        .trait(name: "MPI", description: "Run one experiment over MPI ranks (needs an MPI library: libopenmpi-dev or libmpich-dev)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +43,13 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // MPI (trait MPI only): module map and a shim header with static inline
+        // accessors for the predefined handles Swift cannot import.
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "mpi",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
         // Thin Swift layer over GSL: generators, distributions, ODE driver,
         // histograms. No model logic.
         .target(name: "GSL", dependencies: ["CGSL"], swiftSettings: hotLoopSettings),
@@ -47,7 +60,8 @@ let package = Package(
         .target(
             name: "SpineEngine",
             dependencies: ["SpineModel", "GSL", "CGSL", "CZlib", .product(name: "Yams", package: "Yams"),
-                           .product(name: "Crypto", package: "swift-crypto")],
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .target(name: "CMPI", condition: .when(traits: ["MPI"]))],
             swiftSettings: hotLoopSettings
         ),
         .executableTarget(

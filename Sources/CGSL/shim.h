@@ -37,6 +37,13 @@ static inline const gsl_odeiv2_step_type *cgsl_step_rkck(void) { return gsl_odei
 static inline const gsl_odeiv2_step_type *cgsl_step_rk8pd(void) { return gsl_odeiv2_step_rk8pd; }
 static inline const gsl_odeiv2_step_type *cgsl_step_msadams(void) { return gsl_odeiv2_step_msadams; }
 
+// The CPUs this process may use (its affinity mask): glibc declares
+// sched_getaffinity only under _GNU_SOURCE, which Swift's Glibc module is
+// not built with; the declaration is glibc's own.
+#include <sched.h>
+#include <sys/types.h>
+extern int sched_getaffinity(pid_t pid, size_t cpusetsize, cpu_set_t *mask);
+
 // The library version string (a global `const char *`).
 static inline const char *cgsl_version(void) { return gsl_version; }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// Which plasticity thresholds spine calcium is above: the Heaviside factors
 /// H(c − θ_d) and H(c − θ_p) of docs/MODEL.md §1 (with H(0) = 0).
-public enum Gating: Int, Sendable, CaseIterable {
+public enum Gating: Int, Sendable, CaseIterable, Codable {
     case none = 0, depression = 1, potentiation = 2, both = 3
 
     public init(aboveDepression: Bool, abovePotentiation: Bool) {
@@ -16,7 +16,7 @@ public enum Gating: Int, Sendable, CaseIterable {
 }
 
 /// A stretch of time (ms) during which the gating is constant.
-public struct GatingSegment: Sendable, Equatable {
+public struct GatingSegment: Sendable, Equatable, Codable {
     public var durationMs: Double
     public var gating: Gating
 

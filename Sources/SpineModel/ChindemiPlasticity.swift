@@ -411,7 +411,7 @@ public final class ChindemiSimulation {
     }
 }
 
-public struct ChindemiEstimate: Sendable {
+public struct ChindemiEstimate: Sendable, Codable {
     public let change: SynapticChange
     /// Mean expressed weight after the follow-up over its value before the protocol.
     public let expressedChange: Double

@@ -15,7 +15,7 @@ import Foundation
 ///
 /// α_p, α_d are exact: the time above each threshold summed over the whole
 /// calcium trace (tails after the last pair included), divided by T.
-public struct ClosedFormReduction: Sendable {
+public struct ClosedFormReduction: Sendable, Codable {
     public let timeFractionPotentiation: Double
     public let timeFractionDepression: Double
     public let result: SynapticChange

@@ -4,7 +4,7 @@
 ///     change = [β(1−UP) + (1−β)DOWN + b(β·UP + (1−β)(1−DOWN))] / [β + (1−β)b]
 ///
 /// β is the fraction of synapses initially DOWN, b the UP/DOWN weight ratio.
-public struct SynapticChange: Sendable, Equatable {
+public struct SynapticChange: Sendable, Equatable, Codable {
     /// P(ends UP | ρ₀ = 0).
     public var up: Double
     /// P(ends DOWN | ρ₀ = 1).

@@ -4,14 +4,14 @@ import SpineEngine
 
 /// Threads and seed of the simulation benchmarks.
 struct BenchExecution: ParsableArguments {
-    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Option(help: "Worker threads (default: the CPUs this process may use: its affinity mask, SLURM_CPUS_PER_TASK).") var threads: Int?
     @Option(help: "Run seed.") var seed: UInt64 = 1
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
-    var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+    var threadCount: Int { threads ?? AvailableCPUs.count }
 }
 
 struct Bench: ParsableCommand {

@@ -22,11 +22,15 @@ struct SpineSim: ParsableCommand {
     /// rejected like a bad experiment file: one `error:` line, a hint, exit
     /// status 2 (help and --version print as usual).
     static func main() {
+        // MPI (the MPI build) starts here, on the main thread, before any worker thread.
+        let world = Cluster.world
         let command: ParsableCommand
         do {
             command = try parseAsRoot()
         } catch {
+            Cluster.finish()
             if exitCode(for: error) == .success { exit(withError: error) }
+            guard world.isRoot else { Foundation.exit(2) }
             let message = SpineSim.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
             let subcommand = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? ""
             let known = configuration.subcommands.map { $0._commandName }
@@ -38,33 +42,41 @@ struct SpineSim: ParsableCommand {
             var mutable = command
             try mutable.run()
         } catch {
+            // A failure (status 1) may be one rank's alone: it stops them all.
+            // A rejected file (2) or a stop on request (130) is every rank's.
+            if exitCode(for: error) == .failure { Cluster.abort(status: 1) }
+            Cluster.finish()
             exit(withError: error)
         }
+        Cluster.finish()
     }
 }
 
 /// Reports an error the way every subcommand does and picks the exit status:
-/// 2 for a rejected experiment file, 1 for a failure while running.
+/// 2 for a rejected experiment file, 1 for a failure while running. Over
+/// MPI ranks, rank 0 reports what every rank meets (a rejected file, a stop);
+/// any rank reports its own failures.
 func reportingErrors(_ body: () throws -> Void) throws {
+    let world = Cluster.world
     do {
         try body()
     } catch let error as ConfigError {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        if world.isRoot { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
         throw ExitCode(2)
     } catch let error as ExitCode {
         throw error
     } catch let interrupted as RunInterrupted {
-        FileHandle.standardError.write(Data("\n\(interrupted)\n".utf8))
+        if world.isRoot { FileHandle.standardError.write(Data("\n\(interrupted)\n".utf8)) }
         throw ExitCode(130)
     } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("error\(world.isRoot ? "" : " (rank \(world.rank))"): \(error)\n".utf8))
         throw ExitCode(1)
     }
 }
 
 /// How a run executes (shared by `run` and `resume`).
 struct ExecutionOptions: ParsableArguments {
-    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    @Option(help: "Worker threads of each MPI rank, or of the process (default: the CPUs it may use: its affinity mask, at most SLURM_CPUS_PER_TASK). Results do not depend on it.")
     var threads: Int?
 
     @Option(help: "Write a checkpoint every this many simulated days (experiments that run over days: population, learning-vs-notask, memory); resume with `spinesim resume DIR`.")
@@ -120,7 +132,7 @@ struct Run: ParsableCommand {
                 experimentPath: experiment, outputPath: out, seed: seed, threads: execution.threads,
                 overrides: overrides, force: force, quiet: execution.quiet, checkpointEveryDays: execution.checkpointEvery,
                 keepCheckpoints: execution.keepCheckpoints, maximumMemoryBytes: execution.maxMemory))
-            if !execution.quiet { FileHandle.standardError.write(Data("results in \(directory.path)\n".utf8)) }
+            if !execution.quiet && Cluster.world.isRoot { FileHandle.standardError.write(Data("results in \(directory.path)\n".utf8)) }
         }
     }
 }
@@ -145,7 +157,7 @@ struct Resume: ParsableCommand {
             let url = try ExperimentRunner.resume(path: directory, threads: execution.threads,
                                                   checkpointEveryDays: execution.checkpointEvery,
                                                   keepCheckpoints: execution.keepCheckpoints, quiet: execution.quiet)
-            if !execution.quiet { FileHandle.standardError.write(Data("results in \(url.path)\n".utf8)) }
+            if !execution.quiet && Cluster.world.isRoot { FileHandle.standardError.write(Data("results in \(url.path)\n".utf8)) }
         }
     }
 }
@@ -162,7 +174,7 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a setting (repeatable).", valueName: "key.path=value"))
     var overrides: [String] = []
 
-    @Option(help: "Worker threads the run would use (default: all cores).")
+    @Option(help: "Worker threads the run would use (default: the CPUs this process may use: its affinity mask, SLURM_CPUS_PER_TASK).")
     var threads: Int?
 
     @Option(help: ArgumentHelp("The most memory a run may need, e.g. 8G or 500M (default: this machine's memory).", valueName: "bytes"),
@@ -172,7 +184,7 @@ struct Check: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let loaded = try Experiment.load(path: experiment, overrides: overrides)
-            if let estimate = loaded.body.estimate(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount) {
+            if let estimate = loaded.body.estimate(threads: threads ?? AvailableCPUs.count) {
                 try ResourceLimits.check(estimate, limit: maxMemory)
                 FileHandle.standardError.write(Data("memory estimate: \(ResourceLimits.format(bytes: estimate.bytes)) (\(estimate.description)); limit \(ResourceLimits.format(bytes: maxMemory ?? ResourceLimits.physicalMemory))\n".utf8))
             }

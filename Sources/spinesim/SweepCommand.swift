@@ -36,7 +36,7 @@ struct SweepCommand: ParsableCommand {
     @Option(name: [.customShort("j"), .customLong("jobs")], help: "Run every entry, N at a time (N > 1: as child processes).")
     var jobs: Int?
 
-    @Option(help: "Worker threads of each run (default: the file's 'threads', else all cores, or cores / N with -j N).")
+    @Option(help: "Worker threads of each run (default: the file's 'threads', else the CPUs this process may use, or those / N with -j N).")
     var threads: Int?
 
     @Flag(help: "Rerun entries that already completed, and replace runs of another configuration.")
@@ -136,7 +136,7 @@ struct SweepCommand: ParsableCommand {
                 }
                 if writesIndex { try sweep.writeIndex() }
             } else {
-                let perRun = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
+                let perRun = threads ?? max(1, AvailableCPUs.count / jobs)
                 let executable = URL(fileURLWithPath: FileManager.default.fileExists(atPath: "/proc/self/exe")
                     ? (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? binary : binary)
                 note("\(selection.count) entries, \(jobs) at a time, \(perRun) thread\(perRun == 1 ? "" : "s") each")

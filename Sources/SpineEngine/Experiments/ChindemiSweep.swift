@@ -38,7 +38,7 @@ extension PairingSweep {
         return (bursts, interval)
     }
 
-    struct ChindemiPoint: Sendable {
+    struct ChindemiPoint: Sendable, Codable {
         let frequencyHz: Double
         let deltaTMs: Double
         let estimate: ChindemiEstimate
@@ -50,7 +50,7 @@ extension PairingSweep {
                           threads: Int, progress: ProgressReporter?) throws -> [ChindemiPoint] {
         let perState = synapsesPerPoint / 2
         let (bursts, interval) = (self.bursts, burstIntervalSeconds * 1000)
-        return try parallelMap(count: grid.count, threads: threads) { [grid] index in
+        return try Cluster.world.map(count: grid.count, threads: threads) { [grid] index in
             let pairing = grid[index]
             let stream = RandomStream(type: generator, seeds: seeds, purpose: StreamPurpose.pairing, index: index)
             let simulation = ChindemiSimulation(parameters: parameters,

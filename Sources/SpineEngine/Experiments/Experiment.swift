@@ -46,12 +46,13 @@ public struct RunContext: Sendable {
 
 extension RunContext {
     /// `parallelMap` over the independent conditions of a one-piece
-    /// experiment, with progress reported as `label` (and `extra` steps the
-    /// caller advances itself after this returns).
-    func mapConditions<Result: Sendable>(_ count: Int, label: String, extra: Int = 0,
-                                         _ body: @Sendable (Int) throws -> Result) throws -> (results: [Result], progress: ProgressReporter) {
+    /// experiment (over MPI ranks: each rank its block of conditions, every
+    /// rank gets all results in order), with progress reported as `label`
+    /// (and `extra` steps the caller advances itself after this returns).
+    func mapConditions<Result: Codable & Sendable>(_ count: Int, label: String, extra: Int = 0,
+                                                   _ body: @Sendable (Int) throws -> Result) throws -> (results: [Result], progress: ProgressReporter) {
         let progress = ProgressReporter(label: label, total: Double(count + extra), unit: "conditions", quiet: quiet)
-        let results = try parallelMap(count: count, threads: threads) { index in
+        let results = try Cluster.world.map(count: count, threads: threads) { index in
             defer { progress.advance() }
             return try body(index)
         }

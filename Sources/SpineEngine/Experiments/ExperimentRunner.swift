@@ -44,6 +44,11 @@ public enum ExperimentRunner {
     /// written before (status "running") and after (status "completed",
     /// "failed: …" or "interrupted: …"), and the results are published just
     /// before the completed manifest. Returns the output directory.
+    ///
+    /// Over MPI ranks every rank validates and runs the experiment; rank 0
+    /// alone touches the output directory, the others write nothing there
+    /// (what a one-piece experiment writes on them goes to a scratch
+    /// directory, removed at the end).
     @discardableResult
     public static func run(_ options: RunOptions) throws -> URL {
         var experiment = try Experiment.load(path: options.experimentPath, overrides: options.overrides)
@@ -57,19 +62,26 @@ public enum ExperimentRunner {
             try ResourceLimits.check(estimate, limit: options.maximumMemoryBytes)
         }
         let stem = ((options.experimentPath as NSString).lastPathComponent as NSString).deletingPathExtension
-        let directory = try RunDirectory(path: options.outputPath ?? "Results/\(stem)", force: options.force)
-        let lock = try RunLock(directory)
-        let removed = try directory.removePreviousRun()
-        if !removed.isEmpty && !options.quiet {
-            FileHandle.standardError.write(Data("replacing the previous run in \(directory.url.path) (removed \(removed.joined(separator: ", ")))\n".utf8))
+        let world = Cluster.world
+        let directory: RunDirectory, lock: RunLock?
+        if world.isRoot {
+            directory = try RunDirectory(path: options.outputPath ?? "Results/\(stem)", force: options.force)
+            lock = try RunLock(directory)
+            let removed = try directory.removePreviousRun()
+            if !removed.isEmpty && !options.quiet {
+                FileHandle.standardError.write(Data("replacing the previous run in \(directory.url.path) (removed \(removed.joined(separator: ", ")))\n".utf8))
+            }
+        } else {
+            (directory, lock) = (try RunDirectory.scratch(rank: world.rank), nil)
         }
-        let manifest = Manifest(runID: UUID().uuidString.lowercased(), configurationDigest: try experiment.digest(),
+        let runID = String(decoding: world.broadcast(Array(UUID().uuidString.lowercased().utf8)), as: UTF8.self)
+        let manifest = Manifest(runID: runID, configurationDigest: try experiment.digest(),
                                 experiment: experiment.kind.rawValue, experimentFile: options.experimentPath,
                                 command: options.command ?? CommandLine.arguments, seed: experiment.seed, generator: experiment.generator.name,
                                 threads: threads, checkpointEveryDays: options.checkpointEveryDays,
                                 status: "running", startedAt: Date(), outputs: [], configuration: experiment)
         var context = RunContext(directory: directory, seeds: StreamSeeds(runSeed: experiment.seed),
-                                 generator: experiment.generator, threads: threads, quiet: options.quiet,
+                                 generator: experiment.generator, threads: threads, quiet: options.quiet || !world.isRoot,
                                  identity: RunIdentity(runID: manifest.runID, seed: experiment.seed, configurationDigest: manifest.configurationDigest))
         context.checkpointEveryDays = options.checkpointEveryDays
         context.keepCheckpoints = options.keepCheckpoints
@@ -83,12 +95,20 @@ public enum ExperimentRunner {
     @discardableResult
     public static func resume(path: String, threads requested: Int?, checkpointEveryDays: Int?, keepCheckpoints: Bool = false,
                               quiet: Bool) throws -> URL {
-        let directory = try RunDirectory(existing: path)
-        let lock = try RunLock(directory)
-        let manifestURL = directory.file("manifest.json")
-        guard let data = try? Data(contentsOf: manifestURL) else {
-            throw RunError("\(manifestURL.path) is missing: no run was started in \(directory.url.path) (it was stopped before writing anything); run the experiment again")
+        let world = Cluster.world
+        let directory: RunDirectory, lock: RunLock?
+        let manifestURL = try RunDirectory(existing: path).file("manifest.json")
+        if world.isRoot {
+            directory = try RunDirectory(existing: path)
+            lock = try RunLock(directory)
+            guard FileManager.default.fileExists(atPath: manifestURL.path) else {
+                throw RunError("\(manifestURL.path) is missing: no run was started in \(directory.url.path) (it was stopped before writing anything); run the experiment again")
+            }
+        } else {
+            (directory, lock) = (try RunDirectory.scratch(rank: world.rank), nil)
         }
+        // Every rank continues from rank 0's reading of the manifest.
+        let data = Data(world.broadcast(world.isRoot ? [UInt8]((try? Data(contentsOf: manifestURL)) ?? Data()) : []))
         let record: ManifestRecord
         let configuration: Any
         do {
@@ -100,7 +120,7 @@ public enum ExperimentRunner {
         } catch {
             throw RunError("\(manifestURL.path) is damaged or not a SpineSim manifest of this version (\(ExperimentRunner.reason(error))); the run cannot be resumed: run the experiment again")
         }
-        if record.status == "completed" {
+        if record.status == "completed" && world.isRoot {
             throw RunError("the run in \(directory.url.path) is already complete")
         }
         let text = String(decoding: try JSONSerialization.data(withJSONObject: configuration), as: UTF8.self)
@@ -116,11 +136,11 @@ public enum ExperimentRunner {
                                 status: "running (resumed)", startedAt: ISO8601DateFormatter().date(from: record.startedAt) ?? Date(),
                                 outputs: [], configuration: experiment)
         manifest.resumes = record.resumes + [ManifestResume(at: Manifest<Experiment>.timestamp(Date()), command: CommandLine.arguments,
-                                                    threads: threads, wallSeconds: nil)]
+                                                    threads: threads, ranks: manifest.ranks, wallSeconds: nil)]
         manifest.wallSeconds = record.wallSeconds
-        directory.removeTemporaryFiles()
+        if world.isRoot { directory.removeTemporaryFiles() }
         var context = RunContext(directory: directory, seeds: StreamSeeds(runSeed: experiment.seed),
-                                 generator: experiment.generator, threads: threads, quiet: quiet,
+                                 generator: experiment.generator, threads: threads, quiet: quiet || !world.isRoot,
                                  identity: RunIdentity(runID: record.runID, seed: experiment.seed, configurationDigest: record.configurationDigest))
         context.checkpointEveryDays = every
         context.keepCheckpoints = keepCheckpoints
@@ -130,7 +150,7 @@ public enum ExperimentRunner {
     }
 
     static func threadCount(_ requested: Int?) throws -> Int {
-        let threads = requested ?? ProcessInfo.processInfo.activeProcessorCount
+        let threads = requested ?? AvailableCPUs.count
         guard threads >= 1 else { throw RunError("--threads \(threads) is not allowed; allowed: an integer ≥ 1") }
         return threads
     }
@@ -149,7 +169,14 @@ public enum ExperimentRunner {
         return (error as NSError).localizedDescription
     }
 
-    private static func execute(_ experiment: Experiment, manifest initial: Manifest<Experiment>, context: RunContext, lock: RunLock) throws {
+    private static func execute(_ experiment: Experiment, manifest initial: Manifest<Experiment>, context: RunContext, lock: RunLock?) throws {
+        let world = Cluster.world
+        guard world.isRoot else {
+            defer { try? FileManager.default.removeItem(at: context.directory.url) }
+            _ = try experiment.body.run(context)
+            _ = try world.gathered([world.bytesGathered])
+            return
+        }
         var manifest = initial
         let started = Date()
         try context.directory.writeManifest(manifest)
@@ -180,6 +207,7 @@ public enum ExperimentRunner {
         let outputs: [String]
         do {
             outputs = try experiment.body.run(context)
+            if Cluster.isMPIBuild { manifest.bytesGatheredPerRank = try world.gathered([world.bytesGathered]) }
             try context.directory.publish(outputs)
         } catch let interrupted as RunInterrupted {
             finish("interrupted: \(interrupted)")
@@ -194,7 +222,7 @@ public enum ExperimentRunner {
         finish("completed")
         try context.directory.writeManifest(manifest)
         context.directory.cleanUp(keepCheckpoints: context.keepCheckpoints)
-        lock.release()
+        lock?.release()
     }
 }
 

@@ -104,7 +104,7 @@ public struct HeterosynapticExperiment: ExperimentBody {
     }
 
     /// One spine's result over its repetitions.
-    struct SpineOutcome: Sendable {
+    struct SpineOutcome: Sendable, Codable {
         var distanceUm: Double      // 0 for the stimulated spines
         var deltaRhoMean = 0.0
         var deltaRhoSEM = 0.0

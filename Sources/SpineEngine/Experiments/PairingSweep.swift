@@ -123,7 +123,7 @@ public struct PairingSweep: ExperimentBody {
     static let maximumSynapsePairs = 1e13
 
     /// One grid point's result.
-    public struct Point: Sendable {
+    public struct Point: Sendable, Codable {
         public let frequencyHz: Double
         public let deltaTMs: Double
         public let simulated: SynapticChange
@@ -135,12 +135,13 @@ public struct PairingSweep: ExperimentBody {
         frequenciesHz.flatMap { f in deltaTsMs.map { PairingProtocol(pairs: pairs, frequencyHz: f, deltaTMs: $0) } }
     }
 
-    /// Simulates every grid point, each from its own generator stream.
+    /// Simulates every grid point, each from its own generator stream (over
+    /// MPI ranks: each rank its block of points).
     public func simulate(seeds: StreamSeeds, generator: GeneratorType, threads: Int, progress: ProgressReporter?) throws -> [Point] {
         let parameters = plasticity.parameters
         let perState = synapsesPerPoint / 2
         let step = maximumStepMs
-        return try parallelMap(count: grid.count, threads: threads) { [grid] index in
+        return try Cluster.world.map(count: grid.count, threads: threads) { [grid] index in
             let pairing = grid[index]
             let stream = RandomStream(type: generator, seeds: seeds, purpose: StreamPurpose.pairing, index: index)
             let simulation = PairingSimulation(parameters: parameters, protocol: pairing, maximumStepMs: step)

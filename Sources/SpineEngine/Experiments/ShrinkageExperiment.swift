@@ -46,7 +46,13 @@ public struct ShrinkageExperiment: ExperimentBody {
     }
 
     /// Per spine: ρ at the protocol's end for each repetition, and the readouts.
-    struct SpineResult: Sendable {
+    /// What a condition leaves (one value, to travel between MPI ranks).
+    struct ConditionOutcome: Codable {
+        var window: CalciumWindow.Result
+        var spines: [SpineResult]
+    }
+
+    struct SpineResult: Sendable, Codable {
         var distanceUm: Double            // 0 for stimulated spines
         var startRho: [Double]
         var endRho: [Double]
@@ -125,7 +131,7 @@ public struct ShrinkageExperiment: ExperimentBody {
     func correlationSample(windows: [Int: CalciumWindow.Result], seeds: StreamSeeds, generator: GeneratorType,
                            threads: Int) throws -> [(potentiated: Double, neighbourChange: Double)] {
         let p = plasticity.parameters
-        return try parallelMap(count: correlationRepetitions, threads: threads) { repetition in
+        return try Cluster.world.map(count: correlationRepetitions, threads: threads) { repetition in
             let integrator = EfficacyIntegrator(parameters: p)
             let stream = RandomStream(type: generator, seeds: seeds, purpose: StreamPurpose.heterosynaptic, index: 60_000 + repetition)
             return try stream.withHandle { random in
@@ -145,9 +151,9 @@ public struct ShrinkageExperiment: ExperimentBody {
                     change += exp(potentiationLogShift * (e[0] - start)) - 1
                     neighbours += 1
                 }
-                return (potentiated, change / neighbours)
+                return [potentiated, change / neighbours]
             }
-        }
+        }.map { ($0[0], $0[1]) }
     }
 
     public func run(_ context: RunContext) throws -> [String] {
@@ -155,9 +161,11 @@ public struct ShrinkageExperiment: ExperimentBody {
         // The correlation needs the messenger-on window of every n from 1 to
         // 7; those of the conditions are reused, the others computed here.
         let missing = correlationRepetitions >= 3 ? (1...7).filter { !stimulatedCounts.contains($0) } : []
-        let (outcomes, progress) = try context.mapConditions(conditions.count, label: "heterosynaptic-shrinkage", extra: missing.count) { index in
-            try simulate(conditions[index], index: index, seeds: context.seeds, generator: context.generator)
+        let (simulated, progress) = try context.mapConditions(conditions.count, label: "heterosynaptic-shrinkage", extra: missing.count) { index in
+            let (window, spines) = try simulate(conditions[index], index: index, seeds: context.seeds, generator: context.generator)
+            return ConditionOutcome(window: window, spines: spines)
         }
+        let outcomes = simulated.map { ($0.window, $0.spines) }
         var sample: [(potentiated: Double, neighbourChange: Double)] = []
         if correlationRepetitions >= 3 {
             var windows: [Int: CalciumWindow.Result] = [:]
@@ -170,5 +178,38 @@ public struct ShrinkageExperiment: ExperimentBody {
         }
         progress.finish()
         return try write(conditions: conditions, outcomes: outcomes, correlation: sample, into: context.directory)
+    }
+}
+
+/// A calcium window's result between MPI ranks (the heterosynaptic-shrinkage
+/// conditions reuse their windows for the correlation sample).
+extension CalciumWindow.Result: Codable {
+    enum CodingKeys: String, CodingKey {
+        case segments, peakExchange, timeAboveDepressionMs, timeAbovePotentiationMs, peakMessenger, dendriticSpikes, finalEfficacy
+        case cooperativityReleaseMs
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(segments: try c.decode([[GatingSegment]].self, forKey: .segments),
+                  peakExchange: try c.decode([Double].self, forKey: .peakExchange),
+                  timeAboveDepressionMs: try c.decode([Double].self, forKey: .timeAboveDepressionMs),
+                  timeAbovePotentiationMs: try c.decode([Double].self, forKey: .timeAbovePotentiationMs),
+                  peakMessenger: try c.decode([Double].self, forKey: .peakMessenger),
+                  dendriticSpikes: try c.decode(Int.self, forKey: .dendriticSpikes),
+                  finalEfficacy: try c.decodeIfPresent([Double].self, forKey: .finalEfficacy),
+                  cooperativityReleaseMs: try c.decode([Double?].self, forKey: .cooperativityReleaseMs))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(segments, forKey: .segments)
+        try c.encode(peakExchange, forKey: .peakExchange)
+        try c.encode(timeAboveDepressionMs, forKey: .timeAboveDepressionMs)
+        try c.encode(timeAbovePotentiationMs, forKey: .timeAbovePotentiationMs)
+        try c.encode(peakMessenger, forKey: .peakMessenger)
+        try c.encode(dendriticSpikes, forKey: .dendriticSpikes)
+        try c.encodeIfPresent(finalEfficacy, forKey: .finalEfficacy)
+        try c.encode(cooperativityReleaseMs, forKey: .cooperativityReleaseMs)
     }
 }

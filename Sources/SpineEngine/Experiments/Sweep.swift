@@ -277,7 +277,7 @@ public struct Sweep: Sendable {
             var experiment: Experiment
             do {
                 experiment = try Experiment.load(path: spec.experimentPath, overrides: all.map(\.argument))
-                if let estimate = experiment.body.estimate(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount) {
+                if let estimate = experiment.body.estimate(threads: threads ?? AvailableCPUs.count) {
                     try ResourceLimits.check(estimate, limit: maximumMemoryBytes)
                 }
             } catch let error as ConfigError {

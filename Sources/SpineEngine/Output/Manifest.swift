@@ -19,7 +19,12 @@ public struct Manifest<Configuration: Encodable>: Encodable {
     public var command: [String]
     public var seed: UInt64
     public var generator: String
+    /// Threads of each rank.
     public var threads: Int
+    /// MPI ranks (the MPI build only).
+    public var ranks: Int? = Cluster.isMPIBuild ? Cluster.world.size : nil
+    /// Bytes each rank sent to rank 0 (the MPI build, a completed run).
+    public var bytesGatheredPerRank: [Int]?
     public var checkpointEveryDays: Int?
     public var status: String
     public var startedAt: Date
@@ -35,7 +40,8 @@ public struct Manifest<Configuration: Encodable>: Encodable {
     enum CodingKeys: String, CodingKey {
         case spinesimVersion = "spinesim_version", build, gslVersion = "gsl_version", runID = "run_id"
         case configurationDigest = "configuration_digest"
-        case experiment, experimentFile = "experiment_file", command, seed, generator, threads
+        case experiment, experimentFile = "experiment_file", command, seed, generator, threads, ranks
+        case bytesGatheredPerRank = "bytes_gathered_per_rank"
         case checkpointEveryDays = "checkpoint_every_days", status, startedAt = "started_at", resumes
         case finishedAt = "finished_at", wallSeconds = "wall_seconds", outputs, configuration
     }
@@ -53,6 +59,8 @@ public struct Manifest<Configuration: Encodable>: Encodable {
         try c.encode(seed, forKey: .seed)
         try c.encode(generator, forKey: .generator)
         try c.encode(threads, forKey: .threads)
+        try c.encodeIfPresent(ranks, forKey: .ranks)
+        try c.encodeIfPresent(bytesGatheredPerRank, forKey: .bytesGatheredPerRank)
         try c.encodeIfPresent(checkpointEveryDays, forKey: .checkpointEveryDays)
         try c.encode(status, forKey: .status)
         try c.encode(Manifest.timestamp(startedAt), forKey: .startedAt)
@@ -71,9 +79,10 @@ public struct ManifestResume: Codable, Sendable {
     public var at: String
     public var command: [String]
     public var threads: Int
+    public var ranks: Int?
     public var wallSeconds: Double?
 
-    enum CodingKeys: String, CodingKey { case at, command, threads, wallSeconds = "wall_seconds" }
+    enum CodingKeys: String, CodingKey { case at, command, threads, ranks, wallSeconds = "wall_seconds" }
 }
 
 /// The parts of an earlier manifest a resume continues from.

@@ -44,6 +44,12 @@ public struct RunDirectory: Sendable {
         }
     }
 
+    /// A new private directory for what a rank other than 0 would write (removed after its run).
+    static func scratch(rank: Int) throws -> RunDirectory {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("spinesim-rank-\(rank)-\(UUID().uuidString)").path
+        return try RunDirectory(path: path, force: false)
+    }
+
     /// An existing run directory (to resume a run).
     public init(existing path: String) throws {
         url = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL

@@ -105,23 +105,28 @@ struct TimelineCheckpoint: Codable {
         } catch {
             throw RunError("cannot read \(url.path): \(ExperimentRunner.reason(error))")
         }
+        return try read(data, name: url.path)
+    }
+
+    /// Reads a checkpoint from its bytes (`name` in messages).
+    static func read(_ data: Data, name: String) throws -> (TimelineCheckpoint, [[SpineTable]]) {
         let minimum = magic.count + 16
         guard data.count >= minimum, data.starts(with: magic) else {
-            throw RunError("\(url.path) is not a SpineSim checkpoint of this version")
+            throw RunError("\(name) is not a SpineSim checkpoint of this version")
         }
         let body = data.prefix(data.count - 8)
         let stored = data.suffix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard fnv1a64(body) == stored else { throw RunError("\(url.path) is damaged (its checksum does not match)") }
+        guard fnv1a64(body) == stored else { throw RunError("\(name) is damaged (its checksum does not match)") }
         var cursor = magic.count
         let length = body[cursor..<(cursor + 8)].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         cursor += 8
-        guard length <= UInt64(body.count - cursor) else { throw RunError("\(url.path) is truncated") }
+        guard length <= UInt64(body.count - cursor) else { throw RunError("\(name) is truncated") }
         let headerLength = Int(length)
         let state: TimelineCheckpoint
         do {
             state = try JSONDecoder().decode(TimelineCheckpoint.self, from: body[cursor..<(cursor + headerLength)])
         } catch {
-            throw RunError("\(url.path) has an unreadable header (\(ExperimentRunner.reason(error)))")
+            throw RunError("\(name) has an unreadable header (\(ExperimentRunner.reason(error)))")
         }
         cursor += headerLength
         var tables: [[SpineTable]] = []
@@ -131,7 +136,7 @@ struct TimelineCheckpoint: Codable {
                 for saved in track.dendrites {
                     guard saved.spines >= 0, saved.spines <= (body.count - cursor) / SpineTable.bytesPerSlot else {
                         row.forEach { $0.deallocate() }
-                        throw RunError("\(url.path) is truncated")
+                        throw RunError("\(name) is truncated")
                     }
                     let bytes = saved.spines * SpineTable.bytesPerSlot
                     row.append(try SpineTable.decoded(body[cursor..<(cursor + bytes)], count: saved.spines))
@@ -139,7 +144,7 @@ struct TimelineCheckpoint: Codable {
                 }
                 tables.append(row)
             }
-            guard cursor == body.count else { throw RunError("\(url.path) holds \(body.count - cursor) bytes too many") }
+            guard cursor == body.count else { throw RunError("\(name) holds \(body.count - cursor) bytes too many") }
         } catch {
             tables.joined().forEach { $0.deallocate() }
             throw error

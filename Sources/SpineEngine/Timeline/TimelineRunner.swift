@@ -31,10 +31,22 @@ struct TimelinePlan: Sendable {
 /// every schedule. Work inside a day is parallel over dendrites; each
 /// dendrite draws only from its own streams, so results do not depend on
 /// the thread count.
+///
+/// Over MPI ranks (`Cluster.world`) each rank advances a contiguous block of
+/// the dendrites; their per-dendrite results of every session and step, and
+/// at the end of each day their spine tables, are gathered to rank 0, which
+/// holds the whole population, calls the recorders and writes checkpoints
+/// and final states. Rank 0 sees exactly the per-dendrite data, in global
+/// order, of a run in one process: the same bits for any rank count.
 final class TimelineRunner {
     let plan: TimelinePlan
+    /// The recorders on rank 0; none on the others.
     let recorders: [any TimelineRecorder]
+    /// Every recorder, on every rank: asked which sessions must return
+    /// imaging observations, and counted against a checkpoint's.
+    private let observers: [any TimelineRecorder]
     let context: RunContext
+    private let world = Cluster.world
     private var dynamics: [String: PhaseDynamics] = [:]
     private var daysDone = 0
     private var workDone = 0.0
@@ -51,7 +63,8 @@ final class TimelineRunner {
 
     init(plan: TimelinePlan, recorders: [any TimelineRecorder], context: RunContext) {
         self.plan = plan
-        self.recorders = recorders
+        self.recorders = Cluster.world.isRoot ? recorders : []
+        self.observers = recorders
         self.context = context
         totalDays = plan.schedule.totalDays
         totalWork = plan.schedule.sum { Double($0.days) * TimelineRunner.workPerDay($0) }
@@ -89,7 +102,9 @@ final class TimelineRunner {
             let phases = plan.schedule.phases(at: job.track.path)
             if job.phaseIndex < phases.count {
                 if case let .fork(branches) = phases[job.phaseIndex] {
-                    // The first branch continues this state; the others wait on copies.
+                    // The first branch continues this state; the others wait on
+                    // copies (whole on rank 0: they go into checkpoints).
+                    try gatherDendrites(of: job.track, generators: true)
                     for branch in branches.dropFirst().reversed() {
                         pending.append(Job(track: try job.track.copy(branch: branch.name)))
                     }
@@ -103,7 +118,8 @@ final class TimelineRunner {
             }
             let conditions = self.conditions(job.track)
             for recorder in recorders { try recorder.trackEnded(job.track, conditions: conditions) }
-            try saveFinalState(job.track)
+            try gatherDendrites(of: job.track, generators: true)
+            if world.isRoot { try saveFinalState(job.track) }
             guard let next = pending.popLast() else { break }
             job = next
             try started(job.track)
@@ -160,37 +176,52 @@ final class TimelineRunner {
     /// with the activity-guided births the last session calls for.
     private func sessionDay(_ phase: SessionPhase, rules: PhaseDynamics, track: Track) throws {
         let day = track.day + 1
-        let movement = recorders.contains { $0.wantsObservations(track, day: day) } ? plan.movement : nil
+        let movement = observers.contains { $0.wantsObservations(track, day: day) } ? plan.movement : nil
         let ensemble = plan.schedule.ensemble(of: phase.task)
         let activity = phase.activity
-        let dendrites = Partitioned(track.dendrites)
-        let outcomes = try parallelMap(count: track.dendrites.count, threads: context.threads) { index in
+        let (outcomes, allOutcomes) = try eachDendrite(of: track) { dendrite, _ in
             var outcome: SessionOutcome!
             for session in 0..<phase.sessionsPerDay {
-                outcome = try rules.session(phase, activity: activity, ensemble: ensemble, dendrite: dendrites[index],
+                outcome = try rules.session(phase, activity: activity, ensemble: ensemble, dendrite: dendrite,
                                             movement: session == phase.sessionsPerDay - 1 ? movement : nil)
             }
             return outcome!
         }
-        for recorder in recorders { try recorder.sessionsEnded(track, day: day, phase: phase, outcomes: outcomes) }
+        if let allOutcomes {
+            for recorder in recorders { try recorder.sessionsEnded(track, day: day, phase: phase, outcomes: allOutcomes) }
+        }
         let guided = rules.activity!.guided
-        let reports = try parallelMap(count: track.dendrites.count, threads: context.threads) { index in
-            try rules.kernel.advance(dendrites[index], from: Double(day - 1), days: 1, wholeDay: true,
+        let (_, reports) = try eachDendrite(of: track) { dendrite, index in
+            try rules.kernel.advance(dendrite, from: Double(day - 1), days: 1, wholeDay: true,
                                      guided: HomeCageKernel.GuidedBirths(rule: guided, sources: outcomes[index].sources))
         }
-        for recorder in recorders { try recorder.stepEnded(track, reports: reports) }
+        if let reports {
+            for recorder in recorders { try recorder.stepEnded(track, reports: reports) }
+        }
+    }
+
+    /// `body(dendrite, index in the block)` on each dendrite of this rank's
+    /// block (in parallel); returns the block's results and, on rank 0,
+    /// every dendrite's in global order.
+    private func eachDendrite<Result: WireValue & Sendable>(of track: Track, _ body: @Sendable (Dendrite, Int) throws -> Result)
+        throws -> (block: [Result], all: [Result]?) {
+        let block = Array(track.dendrites[world.block(of: track.dendrites.count)])
+        let dendrites = Partitioned(block)
+        let results = try parallelMap(count: block.count, threads: context.threads) { try body(dendrites[$0], $0) }
+        return (results, try world.gathered(results))
     }
 
     /// One home-cage day in `stepsPerDay` exact steps.
     private func homeCageDay(_ phase: HomeCagePhase, rules: PhaseDynamics, track: Track) throws {
         let k = phase.stepsPerDay
-        let dendrites = Partitioned(track.dendrites)
         for step in 0..<k {
             let t0 = Double(track.day * k + step) / Double(k)
-            let reports = try parallelMap(count: track.dendrites.count, threads: context.threads) { index in
-                try rules.kernel.advance(dendrites[index], from: t0, days: 1 / Double(k), wholeDay: step == k - 1)
+            let (_, reports) = try eachDendrite(of: track) { dendrite, _ in
+                try rules.kernel.advance(dendrite, from: t0, days: 1 / Double(k), wholeDay: step == k - 1)
             }
-            for recorder in recorders { try recorder.stepEnded(track, reports: reports) }
+            if let reports {
+                for recorder in recorders { try recorder.stepEnded(track, reports: reports) }
+            }
         }
     }
 
@@ -203,7 +234,11 @@ final class TimelineRunner {
         track.day += 1
         job.dayInPhase += 1
         let phaseEnded = job.dayInPhase == days
-        if phaseEnded, let phase, let criteria = rules.criteria {
+        let due = context.checkpointEveryDays.map { (daysDone + 1) % $0 == 0 } ?? false
+        let stop = world.interruptRequested
+        let checkpointing = daysDone + 1 < totalDays && (due || stop)
+        try gatherDendrites(of: track, generators: checkpointing)
+        if phaseEnded, world.isRoot, let phase, let criteria = rules.criteria {
             track.trained[phase.task] = TrainedPattern.capture(track.dendrites, ensemble: plan.schedule.ensemble(of: phase.task),
                                                                criteria: criteria, day: track.day)
         }
@@ -211,13 +246,54 @@ final class TimelineRunner {
         daysDone += 1
         workDone += work
         progress.advance(by: work)
-        let due = context.checkpointEveryDays.map { daysDone % $0 == 0 } ?? false
-        if daysDone < totalDays && (due || Interrupts.requested) {
+        if checkpointing {
             var next = job
             if phaseEnded { (next.phaseIndex, next.dayInPhase) = (job.phaseIndex + 1, 0) }
-            try checkpoint(next, pending: pending)
-            if Interrupts.requested { throw RunInterrupted(day: track.day, directory: context.directory.url.path) }
+            if world.isRoot { try checkpoint(next, pending: pending) }
+            if stop { throw RunInterrupted(day: track.day, directory: context.directory.url.path) }
         }
+    }
+
+    /// Brings rank 0's copy of every dendrite of `track` up to date: the
+    /// other ranks send their blocks' spine tables and serials, and (for a
+    /// checkpoint or final state) generator states.
+    private func gatherDendrites(of track: Track, generators: Bool) throws {
+        guard world.size > 1 else { return }
+        let count = track.dendrites.count
+        let block = track.dendrites[world.block(of: count)]
+        var wire = WireWriter()
+        wire.put(try Wire.encode(block.map {
+            TimelineCheckpoint.DendriteState(index: $0.index, lengthUm: $0.lengthUm, spines: $0.table.count, nextSerial: $0.nextSerial,
+                                             generators: generators ? $0.streams.map { $0.savedState() } : [])
+        }))
+        for dendrite in block { wire.bytes += dendrite.table.encoded() }
+        for (rank, part) in world.gather(wire.bytes).enumerated() where rank != 0 {
+            var reader = WireReader(bytes: part)
+            let states = try Wire.decode([TimelineCheckpoint.DendriteState].self, from: try reader.takeArray(UInt8.self))
+            var cursor = reader.cursor
+            for (position, state) in zip(world.block(of: count, rank: rank), states) {
+                let dendrite = track.dendrites[position]
+                let size = state.spines * SpineTable.bytesPerSlot
+                let table = try SpineTable.decoded(Data(part[cursor..<(cursor + size)]), count: state.spines)
+                cursor += size
+                keepCohorts(of: dendrite.table, in: table)
+                dendrite.table.deallocate()
+                dendrite.table = table
+                dendrite.nextSerial = state.nextSerial
+                for (stream, saved) in zip(dendrite.streams, state.generators) { try stream.restore(saved) }
+            }
+        }
+    }
+
+    /// Survival cohorts are marked by a recorder, on rank 0 only
+    /// (`PopulationRecorder`): a table coming back from its rank takes them
+    /// over from rank 0's copy, spine by spine (serials are unique on a
+    /// dendrite; spines born since belong to no cohort).
+    private func keepCohorts(of old: SpineTable, in new: SpineTable) {
+        var cohorts: [UInt32: UInt8] = [:]
+        for i in 0..<old.count where old.cohorts[i] != 0 { cohorts[old.serial[i]] = old.cohorts[i] }
+        guard !cohorts.isEmpty else { return }
+        for i in 0..<new.count { new.cohorts[i] = cohorts[new.serial[i]] ?? 0 }
     }
 
     // MARK: state
@@ -252,6 +328,18 @@ final class TimelineRunner {
     /// none. A damaged checkpoint is reported and the previous one used; a
     /// checkpoint of another run is refused.
     private func restoreLatest() throws -> (Job, [Job])? {
+        guard world.size > 1 else { return try newestCheckpoint().map { try restore($0.0, tables: $0.1, from: $0.2) } }
+        // Rank 0 picks the checkpoint; every rank restores the whole state from its bytes.
+        let chosen = world.isRoot ? try newestCheckpoint() : nil
+        let bytes = world.broadcast(try chosen.map { [UInt8](try Data(contentsOf: $0.2)) } ?? [])
+        guard !bytes.isEmpty else { return nil }
+        if let chosen { return try restore(chosen.0, tables: chosen.1, from: chosen.2) }
+        let (state, tables) = try TimelineCheckpoint.read(Data(bytes), name: "the checkpoint rank 0 sent")
+        return try restore(state, tables: tables, from: context.directory.checkpoints)
+    }
+
+    /// The newest sound checkpoint of this run, read; nil if there is none.
+    private func newestCheckpoint() throws -> (TimelineCheckpoint, [[SpineTable]], URL)? {
         for url in TimelineCheckpoint.files(in: context.directory).reversed() {
             let state: TimelineCheckpoint, tables: [[SpineTable]]
             do {
@@ -265,7 +353,7 @@ final class TimelineRunner {
                 let other = state.identity.map { "run \($0.runID) (seed \($0.seed), configuration \($0.configurationDigest))" } ?? "no run"
                 throw RunError("\(url.lastPathComponent) belongs to \(other), not to the run in \(context.directory.url.path) (run \(context.identity.runID), seed \(context.identity.seed), configuration \(context.identity.configurationDigest)); refusing to resume from it")
             }
-            return try restore(state, tables: tables, from: url)
+            return (state, tables, url)
         }
         if !TimelineCheckpoint.files(in: context.directory).isEmpty {
             throw RunError("every checkpoint in \(context.directory.checkpoints.path) is damaged; the run cannot be resumed: run it again")
@@ -274,7 +362,7 @@ final class TimelineRunner {
     }
 
     private func restore(_ state: TimelineCheckpoint, tables: [[SpineTable]], from url: URL) throws -> (Job, [Job]) {
-        guard state.tasks == plan.schedule.tasks, state.recorders.count == recorders.count, !state.tracks.isEmpty,
+        guard state.tasks == plan.schedule.tasks, state.recorders.count == observers.count, !state.tracks.isEmpty,
               state.tracks.allSatisfy({ $0.dendrites.count == plan.population.dendriteCount }) else {
             tables.joined().forEach { $0.deallocate() }
             throw RunError("\(url.lastPathComponent) does not match this experiment (tasks \(state.tasks), \(state.tracks.first?.dendrites.count ?? 0) dendrites)")

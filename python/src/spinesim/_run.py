@@ -215,7 +215,7 @@ def run(
     seed:
         The run seed (``--seed``); the file's seed by default.
     threads:
-        Worker threads (``--threads``); all cores by default.
+        Worker threads (``--threads``); by default the CPUs the process may use (its affinity mask, at most ``SLURM_CPUS_PER_TASK``).
     force:
         Replace a previous run in ``out`` (``--force``).
     quiet:

@@ -104,7 +104,8 @@ public struct EfficacyCoupling {
 /// `GatingTrace` cuts each spine's calcium at the exact threshold crossings
 /// of this piecewise trace.
 public enum CalciumWindow {
-    public struct Result: Sendable {
+    /// Codable: the heterosynaptic-shrinkage conditions send their windows between MPI ranks.
+    public struct Result: Sendable, Codable {
         /// Gating segments per spine, covering the whole window (empty when
         /// ρ was integrated inside the window).
         public var segments: [[GatingSegment]]

@@ -180,36 +180,3 @@ public struct ShrinkageExperiment: ExperimentBody {
         return try write(conditions: conditions, outcomes: outcomes, correlation: sample, into: context.directory)
     }
 }
-
-/// A calcium window's result between MPI ranks (the heterosynaptic-shrinkage
-/// conditions reuse their windows for the correlation sample).
-extension CalciumWindow.Result: Codable {
-    enum CodingKeys: String, CodingKey {
-        case segments, peakExchange, timeAboveDepressionMs, timeAbovePotentiationMs, peakMessenger, dendriticSpikes, finalEfficacy
-        case cooperativityReleaseMs
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(segments: try c.decode([[GatingSegment]].self, forKey: .segments),
-                  peakExchange: try c.decode([Double].self, forKey: .peakExchange),
-                  timeAboveDepressionMs: try c.decode([Double].self, forKey: .timeAboveDepressionMs),
-                  timeAbovePotentiationMs: try c.decode([Double].self, forKey: .timeAbovePotentiationMs),
-                  peakMessenger: try c.decode([Double].self, forKey: .peakMessenger),
-                  dendriticSpikes: try c.decode(Int.self, forKey: .dendriticSpikes),
-                  finalEfficacy: try c.decodeIfPresent([Double].self, forKey: .finalEfficacy),
-                  cooperativityReleaseMs: try c.decode([Double?].self, forKey: .cooperativityReleaseMs))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(segments, forKey: .segments)
-        try c.encode(peakExchange, forKey: .peakExchange)
-        try c.encode(timeAboveDepressionMs, forKey: .timeAboveDepressionMs)
-        try c.encode(timeAbovePotentiationMs, forKey: .timeAbovePotentiationMs)
-        try c.encode(peakMessenger, forKey: .peakMessenger)
-        try c.encode(dendriticSpikes, forKey: .dendriticSpikes)
-        try c.encodeIfPresent(finalEfficacy, forKey: .finalEfficacy)
-        try c.encode(cooperativityReleaseMs, forKey: .cooperativityReleaseMs)
-    }
-}

@@ -36,18 +36,7 @@ private func mpiArguments(_ ranks: Int, _ arguments: [String]) -> [String] {
 }
 
 private func runMPI(_ ranks: Int, _ arguments: [String]) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = mpirun
-    process.arguments = mpiArguments(ranks, arguments)
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
-                         standardError: String(decoding: errData, as: UTF8.self))
+    try runProcess(mpirun!, mpiArguments(ranks, arguments))
 }
 
 /// The processes below `pid` (from /proc), children first.

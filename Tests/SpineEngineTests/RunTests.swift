@@ -22,8 +22,13 @@ struct ProcessResult {
 
 /// Runs the binary with `arguments` (and extra environment variables).
 func spinesim(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+    try runProcess(spinesimExecutable, arguments, environment: environment)
+}
+
+/// Runs `executable` with `arguments` (and extra environment variables) to its end.
+func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
     let process = Process()
-    process.executableURL = spinesimExecutable
+    process.executableURL = executable
     process.arguments = arguments
     if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe()

@@ -74,12 +74,8 @@ public struct GatingTrace {
             return
         }
         var cuts = Cuts(durationMs: durationMs)
-        for crossing in GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1, level: thetaDepression) {
-            cuts.insert(crossing)
-        }
-        for crossing in GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1, level: thetaPotentiation) {
-            cuts.insert(crossing)
-        }
+        GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1, level: thetaDepression, into: &cuts)
+        GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1, level: thetaPotentiation, into: &cuts)
         for index in 1..<cuts.count where cuts.times[index] > cuts.times[index - 1] {
             let start = cuts.times[index - 1], end = cuts.times[index]
             let middle = 0.5 * (start + end)
@@ -107,17 +103,18 @@ public struct GatingTrace {
         }
     }
 
-    /// Times in (0, Δ) at which the piece crosses `level` (at most two).
+    /// Inserts the times in (0, Δ) at which the piece crosses `level` (at most two) into `cuts`.
     static func crossings(durationMs d: Double, own c: Double, decayRate a: Double,
-                          exchangeStart e0: Double, exchangeEnd e1: Double, level theta: Double) -> Crossings {
+                          exchangeStart e0: Double, exchangeEnd e1: Double, level theta: Double, into cuts: inout Cuts) {
         let slope = (e1 - e0) / d
         func f(_ t: Double) -> Double { c * exp(-a * t) + e0 + slope * t - theta }
         func df(_ t: Double) -> Double { -a * c * exp(-a * t) + slope }
         if slope == 0 && e0 == 0 {
             // Isolated spine: the closed form.
-            guard c > theta, a > 0 else { return Crossings() }
+            guard c > theta, a > 0 else { return }
             let t = log(c / theta) / a
-            return t < d ? Crossings(t) : Crossings()
+            if t < d { cuts.insert(t) }
+            return
         }
         // The minimum of the convex f on [0, d].
         var tMin = d
@@ -127,31 +124,9 @@ public struct GatingTrace {
             tMin = 0
         }
         let fMin = f(tMin)
-        guard fMin < 0 else { return Crossings() }
-        var result = Crossings()
-        if f(0) > 0 { result.append(root(f, df, low: 0, high: tMin)) }       // falling through the level
-        if f(d) > 0 { result.append(root(f, df, low: tMin, high: d)) }       // rising through it
-        return result
-    }
-
-    /// At most two crossing times, iterated in the order found.
-    struct Crossings: Sequence, IteratorProtocol {
-        private var first = Double.nan, second = Double.nan
-        private var count = 0
-
-        init() {}
-        init(_ time: Double) { append(time) }
-
-        mutating func append(_ time: Double) {
-            if count == 0 { first = time } else { second = time }
-            count += 1
-        }
-
-        mutating func next() -> Double? {
-            guard count > 0 else { return nil }
-            defer { first = second; count -= 1 }
-            return first
-        }
+        guard fMin < 0 else { return }
+        if f(0) > 0 { cuts.insert(root(f, df, low: 0, high: tMin)) }       // falling through the level
+        if f(d) > 0 { cuts.insert(root(f, df, low: tMin, high: d)) }       // rising through it
     }
 
     /// The root of a monotone f on [low, high] with a sign change: Newton's

@@ -1,6 +1,16 @@
 import Foundation
 import GSL
 
+/// How a window computes the calcium spines receive through their necks
+/// (docs/MODEL.md §2a).
+public enum ExchangeMethod: String, Sendable, CaseIterable {
+    /// The shaft grid stepped through the whole window (the reference).
+    case grid
+    /// The grid's response kernels, summed only at the grid times where the
+    /// received calcium can change a gating (`ExchangeKernels`).
+    case events
+}
+
 /// Parameters of dendritic calcium diffusion (docs/MODEL.md §2).
 public struct DiffusionParameters: Sendable, Equatable {
     /// Whether spines exchange calcium with the dendrite at all. Off: every
@@ -20,9 +30,17 @@ public struct DiffusionParameters: Sendable, Equatable {
     /// Δt of the grid (ms). Each spine's own calcium is exact between grid
     /// times, so Δt matters little: 4 ms adds 0.2 % to the neighbour's peak.
     public var timeStepMs: Double
+    /// How the received calcium is computed; both give the grid's values
+    /// (events: to the kernel tolerance).
+    public var method: ExchangeMethod
+    /// ε of `ExchangeKernels`: a jump's response is dropped where it is below ε of its peak.
+    public var kernelTolerance: Double
 
     public init(enabled: Bool = true, diffusionUm2PerMs: Double = 0.22, dendriteRadiusUm: Double = 0.5,
-                tauDendriteMs: Double = 50, tauNeckMs: Double = 50, gridSpacingUm: Double = 0.5, timeStepMs: Double = 4) {
+                tauDendriteMs: Double = 50, tauNeckMs: Double = 50, gridSpacingUm: Double = 0.5, timeStepMs: Double = 4,
+                method: ExchangeMethod = .grid, kernelTolerance: Double = 1e-6) {
+        self.method = method
+        self.kernelTolerance = kernelTolerance
         self.enabled = enabled
         self.diffusionUm2PerMs = diffusionUm2PerMs
         self.dendriteRadiusUm = dendriteRadiusUm
@@ -147,6 +165,12 @@ public final class DendriticCalcium {
     deinit {
         shaft.deallocate(); exchange.deallocate(); rhs.deallocate(); spineShaft.deallocate()
         leftCell.deallocate(); rightWeight.deallocate(); coupling.deallocate(); alpha.deallocate(); q.deallocate()
+    }
+
+    /// Empties the shaft and the exchange pools (the grid at rest).
+    public func reset() {
+        shaft.update(repeating: 0)
+        exchange.update(repeating: 0)
     }
 
     /// Cell width actually used (the length divided into whole cells).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpineEngine
+import SpineModel
 
 /// Threads and seed of the simulation benchmarks.
 struct BenchExecution: ParsableArguments {
@@ -152,6 +153,9 @@ extension Bench {
 
         @Option(help: "Number of dendrites.") var dendrites = 20
         @Option(help: "Session length in minutes (trials of 6 s).") var minutes = 30.0
+        @Option(help: "How received calcium is computed (docs/MODEL.md §2a): events or grid.") var method: ExchangeMethod = .events
+        @Option(help: "Also run this method, alternating with --method, median of 3 each; prints the speed-up and the largest |Δρ| difference.")
+        var compare: ExchangeMethod?
         @Option(help: "Write inputs and outcome into this directory.") var export: String?
         @OptionGroup var execution: BenchExecution
 
@@ -162,23 +166,55 @@ extension Bench {
 
         func run() throws {
             try reportingErrors {
-                let setup = SessionBenchmark.Setup(dendrites: dendrites, minutes: minutes)
-                let r = try SessionBenchmark.run(setup, threads: execution.threadCount, seed: execution.seed)
-                if let export {
-                    try SessionBenchmark.export(r, setup: setup, seed: execution.seed, threads: execution.threadCount,
-                                                to: URL(fileURLWithPath: export))
+                var setup = SessionBenchmark.Setup(dendrites: dendrites, minutes: minutes)
+                setup.diffusion.method = method
+                guard let compare else {
+                    let r = try SessionBenchmark.run(setup, threads: execution.threadCount, seed: execution.seed)
+                    if let export {
+                        try SessionBenchmark.export(r, setup: setup, seed: execution.seed, threads: execution.threadCount,
+                                                    to: URL(fileURLWithPath: export))
+                    }
+                    report(r, setup)
+                    print(String(format: "session bench: sim_s=%.1f wall_s=%.3f spines=%d", r.simulatedSeconds, r.wallSeconds, r.spines))
+                    return
                 }
-                let outcomes = r.outcomes.joined()
-                let meanDelta = outcomes.reduce(0) { $0 + $1.deltaEfficacy } / Double(max(r.spines, 1))
-                print(String(format: "session: %d dendrites, %d spines, %d trials, mean Δρ %.5f, %d threads",
-                             dendrites, r.spines, setup.session.trials, meanDelta, execution.threadCount))
-                print(String(format: "session bench: sim_s=%.1f wall_s=%.3f spines=%d", r.simulatedSeconds, r.wallSeconds, r.spines))
+                var other = setup
+                other.diffusion.method = compare
+                var walls: [ExchangeMethod: [Double]] = [:]
+                var last: [ExchangeMethod: SessionBenchmark.Result] = [:]
+                for _ in 0..<3 {
+                    for s in [setup, other] {
+                        WindowEvents.shared.reset()
+                        let r = try SessionBenchmark.run(s, threads: execution.threadCount, seed: execution.seed)
+                        walls[s.diffusion.method, default: []].append(r.wallSeconds)
+                        last[s.diffusion.method] = r
+                        let counts = WindowEvents.shared.counts
+                        print(String(format: "%@: wall_s=%.3f, jumps %d, received-calcium values summed %d, kernel grid steps %d",
+                                     s.diffusion.method.rawValue, r.wallSeconds, counts.jumps, counts.exchangeEvaluations, counts.kernelSteps))
+                    }
+                }
+                let a = last[method]!.outcomes.joined().map(\.efficacy), b = last[compare]!.outcomes.joined().map(\.efficacy)
+                let largest = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+                report(last[method]!, setup)
+                func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
+                print(String(format: "medians: %@ %.3f s, %@ %.3f s; largest |ρ difference| %.3g over %d spines",
+                             method.rawValue, median(walls[method]!), compare.rawValue, median(walls[compare]!), largest, a.count))
+                print(String(format: "session speedup %@/%@ = %.1f", method.rawValue, compare.rawValue,
+                             median(walls[compare]!) / median(walls[method]!)))
             }
+        }
+
+        private func report(_ r: SessionBenchmark.Result, _ setup: SessionBenchmark.Setup) {
+            let outcomes = r.outcomes.joined()
+            let meanDelta = outcomes.reduce(0) { $0 + $1.deltaEfficacy } / Double(max(r.spines, 1))
+            print(String(format: "session: %d dendrites, %d spines, %d trials, mean Δρ %.5f, %d threads, method %@",
+                         dendrites, r.spines, setup.session.trials, meanDelta, execution.threadCount, setup.diffusion.method.rawValue))
         }
     }
 }
 
 extension MonthBenchmark.Processes: ExpressibleByArgument {}
+extension ExchangeMethod: ExpressibleByArgument {}
 
 extension Bench {
     struct Month: ParsableCommand {

@@ -58,7 +58,7 @@ struct ActivityTests {
         let geometry = SpineGeometry(positionsUm: [20, 21, 23, 30, 20.5], volumesUm3: [0.1, 0.1, 0.1, 0.1, 0.1],
                                      neckCoupling: [1, 1, 1, 1, 0])
         let window = try CalciumWindow.run(inputs, geometry: geometry, lengthUm: 40, plasticity: p, diffusion: DiffusionParameters())
-        let peaks = window.peakExchange
+        let peaks = try #require(window.peakExchange)
         #expect(peaks[1] > peaks[2] && peaks[2] > peaks[3] && peaks[3] > 0)
         #expect(peaks[4] == 0)
         var off = DiffusionParameters()

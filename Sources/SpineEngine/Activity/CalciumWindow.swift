@@ -109,8 +109,10 @@ public enum CalciumWindow {
         /// Gating segments per spine, covering the whole window (empty when
         /// ρ was integrated inside the window).
         public var segments: [[GatingSegment]]
-        /// Per spine: the peak of the calcium received through the neck (c_ex).
-        public var peakExchange: [Double]
+        /// Per spine: the peak of the calcium received through the neck (c_ex)
+        /// at the grid times; nil when the window ran event-driven, which
+        /// does not compute it (ask with `recordPeakExchange`).
+        public var peakExchange: [Double]?
         /// Per spine: time spent above θ_d and above θ_p over the window (ms).
         public var timeAboveDepressionMs: [Double]
         public var timeAbovePotentiationMs: [Double]
@@ -128,7 +130,7 @@ public enum CalciumWindow {
     public static func run(_ inputs: WindowInputs, geometry: SpineGeometry, lengthUm: Double,
                            plasticity p: PlasticityParameters, diffusion: DiffusionParameters,
                            processes: HeterosynapticProcesses = HeterosynapticProcesses(),
-                           efficacy: EfficacyCoupling? = nil) throws -> Result {
+                           efficacy: EfficacyCoupling? = nil, recordPeakExchange: Bool = false) throws -> Result {
         let n = geometry.count
         var jumps = (0..<n).map { inputs.jumps(spine: $0, p) }
         guard (diffusion.enabled || processes.anyEnabled), n > 0 else {
@@ -163,6 +165,9 @@ public enum CalciumWindow {
                                    spinePositionsUm: geometry.positionsUm, spineVolumesUm3: geometry.volumesUm3,
                                    neckCoupling: geometry.neckCoupling)
             : nil
+        if let grid, diffusion.method == .events, !processes.anyEnabled, !recordPeakExchange {
+            return eventDriven(inputs, jumps: jumps, grid: grid, steps: steps, plasticity: p, tolerance: diffusion.kernelTolerance)
+        }
         var window = Stepping(jumps: jumps, geometry: geometry, lengthUm: lengthUm, steps: steps,
                               stepMs: gridParameters.timeStepMs, plasticity: p, grid: grid)
         if !spikes.isEmpty, grid != nil {

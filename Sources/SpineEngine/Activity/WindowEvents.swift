@@ -10,6 +10,10 @@ public final class WindowEvents: Sendable {
         public var windows: Int
         public var jumps: Int
         public var segments: Int
+        /// Event-driven windows (docs/MODEL.md §2a): received-calcium values
+        /// summed from kernels, and grid steps run to compute the kernels.
+        public var exchangeEvaluations: Int
+        public var kernelSteps: Int
     }
 
     public static let shared = WindowEvents()
@@ -17,21 +21,28 @@ public final class WindowEvents: Sendable {
     private let windows = Atomic<Int>(0)
     private let jumps = Atomic<Int>(0)
     private let segments = Atomic<Int>(0)
+    private let exchangeEvaluations = Atomic<Int>(0)
+    private let kernelSteps = Atomic<Int>(0)
 
-    func record(jumps: Int, segments: Int) {
+    func record(jumps: Int, segments: Int, exchangeEvaluations: Int = 0, kernelSteps: Int = 0) {
         windows.add(1, ordering: .relaxed)
         self.jumps.add(jumps, ordering: .relaxed)
         self.segments.add(segments, ordering: .relaxed)
+        self.exchangeEvaluations.add(exchangeEvaluations, ordering: .relaxed)
+        self.kernelSteps.add(kernelSteps, ordering: .relaxed)
     }
 
     public func reset() {
         windows.store(0, ordering: .relaxed)
         jumps.store(0, ordering: .relaxed)
         segments.store(0, ordering: .relaxed)
+        exchangeEvaluations.store(0, ordering: .relaxed)
+        kernelSteps.store(0, ordering: .relaxed)
     }
 
     public var counts: Counts {
         Counts(windows: windows.load(ordering: .relaxed), jumps: jumps.load(ordering: .relaxed),
-               segments: segments.load(ordering: .relaxed))
+               segments: segments.load(ordering: .relaxed), exchangeEvaluations: exchangeEvaluations.load(ordering: .relaxed),
+               kernelSteps: kernelSteps.load(ordering: .relaxed))
     }
 }

@@ -56,12 +56,12 @@ public enum DiffusionBenchmark {
                 let window = try CalciumWindow.run(WindowInputs(durationMs: durationMs, presynapticSpikesMs: spikes, backpropagatingMs: []),
                                                    geometry: SpineGeometry(positionsUm: positions, volumesUm3: volumes),
                                                    lengthUm: lengthUm, plasticity: p, diffusion: diffusion, processes: processes,
-                                                   efficacy: coupling)
+                                                   efficacy: coupling, recordPeakExchange: true)
                 if coupling == nil {
                     for (i, segments) in window.segments.enumerated() { _ = try integrator.advance(initial[i], through: segments, random: random) }
                 }
                 let above = window.timeAboveDepressionMs.reduce(0, +)
-                return (count, above / durationMs, window.peakExchange.max() ?? 0, window.dendriticSpikes)
+                return (count, above / durationMs, window.peakExchange!.max() ?? 0, window.dendriticSpikes)
             }
         }
         let wall = DenseKernel.now() - start

@@ -12,6 +12,9 @@ extension DiffusionParameters {
         // scheme needs (docs/MODEL.md §2a); finer ones only make a run endless.
         .number("grid_spacing_um", \.gridSpacingUm, .above(0.005, upTo: 10), unit: "µm", "Cell length of the diffusion grid"),
         .number("time_step_ms", \.timeStepMs, .above(1e-4, upTo: 100), unit: "ms", "Time step of the diffusion scheme"),
+        .choice("method", \.method, "How received calcium is computed: the grid stepped through every window, or its response kernels summed only where a gating can change (§2a)"),
+        .number("kernel_tolerance", \.kernelTolerance, .above(1e-15, upTo: 1e-2), unit: "",
+                "Event-driven method: a jump's received calcium is dropped where it is below this fraction of its peak"),
     ]) }
 
     static func read(_ section: ConfigMapping?) throws -> DiffusionParameters {

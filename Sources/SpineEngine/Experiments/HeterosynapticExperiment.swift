@@ -147,13 +147,13 @@ public struct HeterosynapticExperiment: ExperimentBody {
         let p = plasticity.parameters
         let (inputs, geometry, distances) = window(condition)
         let calcium = try CalciumWindow.run(inputs, geometry: geometry, lengthUm: dendriteLengthUm, plasticity: p, diffusion: condition.diffusion,
-                                            processes: condition.processes)
+                                            processes: condition.processes, recordPeakExchange: true)
         let integrator = EfficacyIntegrator(parameters: p)
         let sizeChange = 1 - exp(-volumeReadoutDays / size.relaxationDays)
         return try geometry.positionsUm.indices.map { spine in
             let segments = calcium.segments[spine]
             var outcome = SpineOutcome(distanceUm: distances[spine])
-            outcome.peakNeckCalcium = calcium.peakExchange[spine]
+            outcome.peakNeckCalcium = calcium.peakExchange![spine]
             outcome.timeAboveDepressionMs = calcium.timeAboveDepressionMs[spine]
             outcome.timeAbovePotentiationMs = calcium.timeAbovePotentiationMs[spine]
             guard condition.role != .clusterOnly else { return outcome }

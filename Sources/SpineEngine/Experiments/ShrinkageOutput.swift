@@ -109,7 +109,7 @@ extension ShrinkageExperiment {
                 let peak = window.peakMessenger[k]
                 calcium.append([.integer(n), .real(spine.distanceUm), .real(peak),
                                 .real(processes.storeRelease.storeCalcium(messenger: peak, thetaDepression: thetaD) / thetaD),
-                                .real(window.timeAboveDepressionMs[k]), .real(window.timeAbovePotentiationMs[k]), .real(window.peakExchange[k])])
+                                .real(window.timeAboveDepressionMs[k]), .real(window.timeAbovePotentiationMs[k]), .real(window.peakExchange![k])])
             }
         }
         try directory.write("oh2015.csv", table: atReadout)

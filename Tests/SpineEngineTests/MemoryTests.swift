@@ -62,6 +62,8 @@ struct MemoryTests {
             if condition.hasPrefix("learning") { #expect(Double(rows[0]["recall_dprime"]!)! > 0, "\(condition)") }
             #expect(alive == alive.sorted(by: >=) && all == all.sorted(by: >=), "\(condition)")
             #expect(zip(potentiated, alive).allSatisfy { $0 <= $1 }, "\(condition)")
+            // One potentiation rule (SpineCriteria): learned spines are potentiated when training ends.
+            #expect(potentiated.first == 1, "\(condition)")
             if condition.hasSuffix("off") { #expect(alive.allSatisfy { $0 == 1 }, "\(condition)") }
         }
         let schedule = try csvRows(out.appendingPathComponent("schedule.csv"))

@@ -41,7 +41,8 @@ public struct MemoryExperiment: ExperimentBody {
 
     public func run(_ context: RunContext) throws -> [String] {
         let (model, _) = try settings.resolvedModel(ensembles: schedule.tasks.count)
-        let recorder = MemoryRecorder(experiment: self, rhoStar: model.plasticity.rhoStar, context: context)
+        let criteria = settings.activity!.guided.criteria(rhoStar: model.plasticity.rhoStar)
+        let recorder = MemoryRecorder(experiment: self, criteria: criteria, context: context)
         let plan = TimelinePlan(schedule: schedule, population: population, settings: settings, label: "memory",
                                 initialState: initialState?.url)
         return try TimelineRunner(plan: plan, recorders: [recorder], context: context).run()

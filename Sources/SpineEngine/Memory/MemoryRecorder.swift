@@ -17,7 +17,8 @@ import SpineModel
 /// the end.
 final class MemoryRecorder: TimelineRecorder {
     let experiment: MemoryExperiment
-    let rhoStar: Double
+    /// What counts as potentiated (the run's global ρ*).
+    let criteria: SpineCriteria
     let context: RunContext
     private let conditionOrder: [String: Int]
     private let histogramDays: Set<Int>
@@ -55,9 +56,9 @@ final class MemoryRecorder: TimelineRecorder {
         var densityPerUm: Double
     }
 
-    init(experiment: MemoryExperiment, rhoStar: Double, context: RunContext) {
+    init(experiment: MemoryExperiment, criteria: SpineCriteria, context: RunContext) {
         self.experiment = experiment
-        self.rhoStar = rhoStar
+        self.criteria = criteria
         self.context = context
         conditionOrder = Dictionary(uniqueKeysWithValues: experiment.schedule.conditions.enumerated().map { ($1, $0) })
         histogramDays = Set(experiment.recording.histogramDays)
@@ -120,7 +121,7 @@ final class MemoryRecorder: TimelineRecorder {
         }
         let retention = experiment.schedule.tasks.compactMap { task in
             track.trained[task].map { (task, $0, Retention.measure($0, on: track.dendrites, ensemble: experiment.schedule.ensemble(of: task),
-                                                                    rhoStar: rhoStar, day: day)) }
+                                                                    criteria: criteria, day: day)) }
         }
         let raster = rasterRows(track)
         for condition in conditions {

@@ -5,7 +5,9 @@
 Without arguments: every Experiments/*.yaml and examples/*.yaml. Each file
 must start with the yaml-language-server line that points editors at
 docs/spinesim.schema.json, and must validate against it; as a check of the
-schema itself, a shipped file with one unknown key added must be rejected.
+schema itself, a shipped file with one unknown key added must be rejected,
+and a shipped memory file must be accepted when initial_state (either form)
+replaces its dendrites and initial_population, and rejected with both.
 Exit status 1 on any failure (make test runs this script).
 """
 
@@ -55,6 +57,22 @@ def problems(path: Path, validator: jsonschema.protocols.Validator) -> list:
     mutated["no_such_key"] = 1
     if validator.is_valid(mutated):
         found.append(f"{path}: the schema accepts the file with an unknown key 'no_such_key'")
+    if document.get("experiment") == "memory":
+        found += initial_state_problems(path, document, validator)
+    return found
+
+
+def initial_state_problems(path: Path, document: dict, validator) -> list:
+    """A memory file started from another run (initial_state, in its text
+    and its mapping form, instead of dendrites and initial_population) must
+    be accepted; initial_state beside dendrites must be rejected."""
+    found = []
+    started = {k: v for k, v in document.items() if k not in ("dendrites", "initial_population")}
+    for form in ("Results/memory-stability", {"run": "Results/memory-stability", "condition": "learning_noise_on"}):
+        for error in validator.iter_errors({**started, "initial_state": form}):
+            found.append(f"{path} with initial_state: {form!r}: {error.message}")
+    if "dendrites" in document and validator.is_valid({**document, "initial_state": "Results/memory-stability"}):
+        found.append(f"{path}: the schema accepts initial_state beside dendrites")
     return found
 
 

@@ -62,6 +62,8 @@ struct MemoryTests {
             if condition.hasPrefix("learning") { #expect(Double(rows[0]["recall_dprime"]!)! > 0, "\(condition)") }
             #expect(alive == alive.sorted(by: >=) && all == all.sorted(by: >=), "\(condition)")
             #expect(zip(potentiated, alive).allSatisfy { $0 <= $1 }, "\(condition)")
+            // One potentiation rule (SpineCriteria): learned spines are potentiated when training ends.
+            #expect(potentiated.first == 1, "\(condition)")
             if condition.hasSuffix("off") { #expect(alive.allSatisfy { $0 == 1 }, "\(condition)") }
         }
         let schedule = try csvRows(out.appendingPathComponent("schedule.csv"))
@@ -76,5 +78,42 @@ struct MemoryTests {
         let a = try #require(task["A"] as? [String: Any])
         #expect((a["learned_spines"] as? Int ?? 0) > 0)
         #expect(a["half_life_days"] is NSNull && (a["half_life_days_reason"] as? String)?.contains("more than half") == true)
+    }
+
+    /// Histogram days are not recording days in general (the defaults, the
+    /// phase boundaries and thirds, include odd days here; `every_days` is
+    /// 2): each must still give its histogram, for every condition, while
+    /// the other tables keep to the recording days.
+    @Test("every histogram day, default or given, has its size histogram for every condition",
+          arguments: [[], ["recording.histogram_days=[7, 13, 33]"]])
+    func histogramDays(overrides: [String]) throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let text = SmallExperiments.interference
+        let experiment = try #require(Experiment.parse(text, overrides: overrides).body as? MemoryExperiment)
+        let days = experiment.recording.histogramDays
+        #expect(days.contains { $0 % 2 != 0 }, "the test needs histogram days that are not recording days")
+        let file = try SmallExperiments.write(text, named: "interference.yaml", in: folder)
+        let out = folder.appendingPathComponent("out")
+        let result = try spinesim(["run", file.path, "--out", out.path, "--quiet"] + overrides.flatMap { ["--set", $0] })
+        #expect(result.status == 0, "\(result.standardError)")
+
+        let histograms = try csvRows(out.appendingPathComponent("size_histograms.csv"))
+        let schedule = try csvRows(out.appendingPathComponent("schedule.csv"))
+        let density = try csvRows(out.appendingPathComponent("density.csv"))
+        for condition in experiment.schedule.conditions {
+            let end = schedule.filter { $0["condition"] == condition }.map { Int($0["end_day"]!)! }.max()!
+            let rows = histograms.filter { $0["condition"] == condition }
+            let expected = days.filter { $0 <= end }
+            #expect(!expected.isEmpty)
+            #expect(Set(rows.map { Int($0["day"]!)! }) == Set(expected), "\(condition)")
+            for day in expected {
+                #expect(rows.filter { Int($0["day"]!)! == day }.count == experiment.recording.sizeBins.count, "\(condition), day \(day)")
+            }
+            // The days stay in time order, and a histogram day adds no record elsewhere.
+            #expect(rows.map { Int($0["day"]!)! } == rows.map { Int($0["day"]!)! }.sorted(), "\(condition)")
+            let recorded = density.filter { $0["condition"] == condition }.map { Int($0["day"]!)! }
+            #expect(recorded.allSatisfy { $0 % 2 == 0 || $0 == 5 }, "\(condition): \(recorded)")
+        }
     }
 }

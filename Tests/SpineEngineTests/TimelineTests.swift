@@ -155,8 +155,10 @@ struct TimelineTests {
 
     /// Starting from a final state continues the same spines (counts, day)
     /// with generators of the new run's seed; a reactivation phase of the
-    /// task trained in the earlier run is allowed.
-    @Test("a run can start from another run's final state")
+    /// task trained in the earlier run is allowed. `initial_state: DIR` is
+    /// short for `{run: DIR}`: the same run, valid only for a run with one
+    /// final state.
+    @Test("a run can start from another run's final state, named by its directory alone or with its condition")
     func initialState() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -166,21 +168,44 @@ struct TimelineTests {
         #expect(try spinesim(["run", first.path, "--out", trained.path, "--quiet"]).status == 0)
         let model = SmallExperiments.model.split(separator: "\n")
             .filter { !$0.hasPrefix("dendrites:") && !$0.hasPrefix("initial_population:") }.joined(separator: "\n")
-        let second = try SmallExperiments.write("""
+        func continuation(_ initialState: String) -> String {
+            """
             experiment: memory
-            initial_state: {run: \(trained.path)}
+            initial_state: \(initialState)
             \(model)
             schedule: [{session: {regime: reactivation, task: A, days: 2}}, {home_cage: {days: 3}}]
-            """, named: "second.yaml", in: folder)
+            """
+        }
+        let second = try SmallExperiments.write(continuation(trained.path), named: "second.yaml", in: folder)
         let continued = folder.appendingPathComponent("continued")
         let result = try spinesim(["run", second.path, "--out", continued.path, "--quiet"])
         #expect(result.status == 0, "\(result.standardError)")
+        // The mapping form names the same state: the same bytes.
+        let mapping = try SmallExperiments.write(continuation("{run: \(trained.path), condition: main}"), named: "mapping.yaml", in: folder)
+        let named = folder.appendingPathComponent("named")
+        #expect(try spinesim(["run", mapping.path, "--out", named.path, "--quiet"]).status == 0)
+        let scalarFiles = try resultFiles(continued), mappingFiles = try resultFiles(named)
+        #expect(scalarFiles.keys.sorted() == mappingFiles.keys.sorted() && !scalarFiles.isEmpty)
+        for (name, data) in scalarFiles { #expect(mappingFiles[name] == data, "\(name) differs between initial_state: DIR and {run: DIR, condition: main}") }
         let before = try csvRows(trained.appendingPathComponent("density.csv")).last!
         let after = try csvRows(continued.appendingPathComponent("density.csv"))
         #expect(after.first?["day"] == "3" && after.first?["spine_density_per_um"] == before["spine_density_per_um"])
         #expect(after.last?["day"] == "8")
         let retention = try csvRows(continued.appendingPathComponent("retention.csv"))
         #expect(retention.first?["day_after_training"] == "0" && retention.first?["fraction_learned_alive"] == "1")
+
+        // A run with several final states needs the condition, in either form; a value that is not text is rejected.
+        let forked = folder.appendingPathComponent("forked/final_state")
+        try FileManager.default.createDirectory(at: forked, withIntermediateDirectories: true)
+        for name in ["x", "y"] { try Data().write(to: forked.appendingPathComponent("\(name).state")) }
+        for form in [forked.deletingLastPathComponent().path, "{run: \(forked.deletingLastPathComponent().path)}"] {
+            #expect { try Experiment.parse(continuation(form)) } throws: { error in
+                "\(error)".contains("initial_state.condition: is required; allowed: the run has several final states: one of \"x\", \"y\"")
+            }
+        }
+        #expect { try Experiment.parse(continuation("7")) } throws: { error in
+            "\(error)".contains("initial_state: value 7 is not allowed; allowed: the directory of a finished run (text), or {run: DIR, condition: NAME}")
+        }
     }
 
     @Test("--set reaches into the schedule by list index, and names itself in errors")

@@ -51,13 +51,15 @@ public enum ConfigReference {
                               sections: inout [(name: String, declarations: [SettingDeclaration])]) -> String {
         var rows = ["| key | type | default | unit | description |", "|---|---|---|---|---|"]
         func add(_ declarations: [SettingDeclaration], prefix: String) {
+            let replacedBy = Dictionary(declarations.flatMap { d in d.replaces.map { ($0, d.key) } }, uniquingKeysWith: { a, _ in a })
             for d in declarations {
                 let key = prefix + d.key
                 var type = d.type.summary
                 let named = namedSections(d.type)
                 for (name, nested) in named where !sections.contains(where: { $0.name == name }) { sections.append((name, nested)) }
                 if !named.isEmpty { type += ": " + named.map { "[\($0.name)](#\(anchor($0.name)))" }.joined(separator: ", ") }
-                let value = d.required ? "**required**" : d.defaultValue.map(ConfigReference.format) ?? (named.isEmpty ? "—" : "(per key)")
+                var value = d.required ? "**required**" : d.defaultValue.map(ConfigReference.format) ?? (named.isEmpty ? "—" : "(per key)")
+                if let replacing = replacedBy[d.key] { value += d.required ? " without `\(replacing)`" : "; not with `\(replacing)`" }
                 rows.append("| `\(key)` | \(type) | \(value) | \(d.unit) | \(d.summary) |")
             }
         }

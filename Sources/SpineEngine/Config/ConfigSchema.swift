@@ -51,12 +51,24 @@ public struct ConfigSchema {
                 "allOf": .list(branches)]
     }
 
-    /// A mapping with exactly the declared keys.
+    /// A mapping with exactly the declared keys. A key that replaces others
+    /// (`SettingDeclaration.replaces`) excludes them, and a required key it
+    /// replaces is required only without it.
     mutating func object(_ declarations: [SettingDeclaration]) -> ConfigTree {
         let properties = declarations.map { ($0.key, property($0)) }
-        let required = declarations.filter(\.required).map { ConfigTree.text($0.key) }
+        let replaced = Set(declarations.flatMap(\.replaces))
+        let required = declarations.filter { $0.required && !replaced.contains($0.key) }.map { ConfigTree.text($0.key) }
+        var constraints: [ConfigTree] = []
+        for replacing in declarations {
+            for key in replacing.replaces {
+                guard let other = declarations.first(where: { $0.key == key }) else { continue }
+                constraints.append(["not": ["required": [.text(replacing.key), .text(key)]]])
+                if other.required { constraints.append(["anyOf": [["required": [.text(key)]], ["required": [.text(replacing.key)]]]]) }
+            }
+        }
         return .map([("type", "object"), ("properties", .map(properties))]
                     + (required.isEmpty ? [] : [("required", .list(required))])
+                    + (constraints.isEmpty ? [] : [("allOf", .list(constraints))])
                     + [("additionalProperties", false)])
     }
 

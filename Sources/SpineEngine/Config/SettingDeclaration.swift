@@ -9,6 +9,10 @@ struct SettingDeclaration: Sendable {
     var defaultValue: ConfigTree? = nil
     var required = false
     var summary: String
+    /// Keys of the same mapping this one stands in for: none of them may be
+    /// given with it, and a required one is required only without it
+    /// (`initial_state` replaces `dendrites` and `initial_population`).
+    var replaces: [String] = []
 }
 
 extension SettingDeclaration {

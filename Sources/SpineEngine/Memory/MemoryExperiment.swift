@@ -1,6 +1,7 @@
 import Foundation
 import GSL
 import SpineModel
+import Yams
 
 /// The `memory` experiment (docs/MODEL.md §6, §8): a schedule of training,
 /// reactivation and home-cage phases with forks, on the timeline engine,
@@ -20,7 +21,8 @@ public struct MemoryExperiment: ExperimentBody {
     /// The timeline day the run starts on (that state's day, or 0).
     public var startDay: Int
 
-    /// `initial_state: {run: DIR, condition: NAME}`.
+    /// `initial_state: {run: DIR, condition: NAME}`, or `initial_state: DIR`
+    /// for a run with one final state.
     public struct InitialStateSource: Sendable {
         public var run: String
         public var condition: String
@@ -39,7 +41,8 @@ public struct MemoryExperiment: ExperimentBody {
 
     public func run(_ context: RunContext) throws -> [String] {
         let (model, _) = try settings.resolvedModel(ensembles: schedule.tasks.count)
-        let recorder = MemoryRecorder(experiment: self, rhoStar: model.plasticity.rhoStar, context: context)
+        let criteria = settings.activity!.guided.criteria(rhoStar: model.plasticity.rhoStar)
+        let recorder = MemoryRecorder(experiment: self, criteria: criteria, context: context)
         let plan = TimelinePlan(schedule: schedule, population: population, settings: settings, label: "memory",
                                 initialState: initialState?.url)
         return try TimelineRunner(plan: plan, recorders: [recorder], context: context).run()
@@ -64,33 +67,12 @@ extension MemoryExperiment {
         var priorTasks: [String] = []
         var population: InitialPopulation
         var startDay = 0
-        if let section = try root.mapping("initial_state") {
-            guard let runNode = section.value("run"), let run = runNode.scalar?.string, runNode.isTagged(.str) else {
-                throw section.missing("run", allowed: "the directory of a finished run (text)")
-            }
-            let conditionNode = section.value("condition")
-            let states = (try? FileManager.default.contentsOfDirectory(atPath: run + "/final_state"))?
-                .filter { $0.hasSuffix(".state") }.map { String($0.dropLast(6)) }.sorted() ?? []
-            guard !states.isEmpty else {
-                throw section.error("run", runNode, "'\(run)' holds no final state (final_state/*.state); allowed: the directory of a finished run")
-            }
-            let condition: String
-            if let conditionNode {
-                guard let name = conditionNode.scalar?.string, states.contains(name) else {
-                    throw section.error("condition", conditionNode, "value \(ConfigMapping.describe(conditionNode)) is not a final state of '\(run)'; allowed: \(ConfigMapping.oneOf(states))")
-                }
-                condition = name
-            } else {
-                guard states.count == 1 else {
-                    throw section.missing("condition", allowed: "the run has several final states: \(ConfigMapping.oneOf(states))")
-                }
-                condition = states[0]
-            }
-            try section.finish()
-            let source = InitialStateSource(run: run, condition: condition)
+        if let stateNode = root.value("initial_state") {
+            let source = try readInitialState(stateNode, in: root)
+            let runKey = stateNode.scalar != nil ? "initial_state" : "initial_state.run"
             let (state, tables) = try TimelineCheckpoint.read(source.url)
             defer { tables.joined().forEach { $0.deallocate() } }
-            guard let track = state.tracks.first else { throw section.error("run", runNode, "the final state is empty") }
+            guard let track = state.tracks.first else { throw root.error(runKey, root.peek(path: runKey), "the final state is empty") }
             for key in ["dendrites", "initial_population"] where root.contains(key) {
                 throw root.error(key, root.value(key), "the dendrites and their spines come from initial_state; allowed: no '\(key)' with initial_state")
             }
@@ -119,6 +101,59 @@ extension MemoryExperiment {
         let recording = try readRecording(root.mapping("recording"), schedule: schedule, population: population, startDay: startDay)
         return MemoryExperiment(population: population, settings: settings, schedule: schedule, recording: recording,
                                 initialState: initialState, startDay: startDay)
+    }
+
+    /// `initial_state: DIR`, short for `{run: DIR}`, or `{run: DIR, condition: NAME}`;
+    /// the condition may be left out when the run has a single final state.
+    static func readInitialState(_ node: Node, in root: ConfigMapping) throws -> InitialStateSource {
+        let allowed = "the directory of a finished run (text), or {run: DIR, condition: NAME}"
+        let section: ConfigMapping?
+        let runNode: Node
+        if case .scalar = node {
+            guard node.isTagged(.str) else {
+                throw root.error("initial_state", node, "value \(ConfigMapping.describe(node)) is not allowed; allowed: \(allowed)")
+            }
+            section = nil
+            runNode = node
+        } else {
+            guard case .mapping = node else {
+                throw root.error("initial_state", node, "expected \(allowed), found \(ConfigMapping.describe(node))")
+            }
+            let mapping = try ConfigMapping(node, path: root.keyPath("initial_state"), source: root.source)
+            guard let value = mapping.value("run"), value.scalar != nil, value.isTagged(.str) else {
+                throw mapping.missing("run", allowed: "the directory of a finished run (text)")
+            }
+            section = mapping
+            runNode = value
+        }
+        let run = runNode.scalar!.string
+        /// An error about `key` of the mapping form, or about the scalar itself.
+        func error(_ key: String, _ node: Node?, _ message: String) -> ConfigError {
+            section?.error(key, node, message) ?? root.error("initial_state", runNode, message)
+        }
+        let states = (try? FileManager.default.contentsOfDirectory(atPath: run + "/final_state"))?
+            .filter { $0.hasSuffix(".state") }.map { String($0.dropLast(6)) }.sorted() ?? []
+        guard !states.isEmpty else {
+            throw error("run", runNode, "'\(run)' holds no final state (final_state/*.state); allowed: the directory of a finished run")
+        }
+        let condition: String
+        if let conditionNode = section?.value("condition") {
+            guard let name = conditionNode.scalar?.string, states.contains(name) else {
+                throw error("condition", conditionNode, "value \(ConfigMapping.describe(conditionNode)) is not a final state of '\(run)'; allowed: \(ConfigMapping.oneOf(states))")
+            }
+            condition = name
+        } else {
+            guard states.count == 1 else {
+                let allowed = "the run has several final states: \(ConfigMapping.oneOf(states))"
+                if let section { throw section.missing("condition", allowed: allowed) }
+                let path = root.keyPath("initial_state.condition")
+                throw ConfigError(location: root.source.location(of: node, keyPath: path), keyPath: path,
+                                  message: "is required; allowed: \(allowed) (initial_state: {run: DIR, condition: NAME})")
+            }
+            condition = states[0]
+        }
+        try section?.finish()
+        return InitialStateSource(run: run, condition: condition)
     }
 
     /// `recording:`; every default follows the schedule and the dendrites.
@@ -206,10 +241,14 @@ extension MemoryExperiment {
     /// The keys of the `memory` kind besides the model sections.
     static var declarations: [SettingDeclaration] {
         [
-            SettingDeclaration(key: "initial_state", type: .section(name: "initial_state", [
-                .init(key: "run", type: .text, required: true, summary: "Directory of a finished run whose final state the schedule continues"),
-                .init(key: "condition", type: .text, summary: "Which of its final states (required when it has several)"),
-            ]), summary: "Start from a finished run's final state instead of dendrites and initial_population"),
+            SettingDeclaration(key: "initial_state", type: .oneOf("text (DIR, short for {run: DIR}) or mapping", [
+                .text,
+                .section(name: "initial_state", [
+                    .init(key: "run", type: .text, required: true, summary: "Directory of a finished run whose final state the schedule continues"),
+                    .init(key: "condition", type: .text, summary: "Which of its final states (required when it has several)"),
+                ]),
+            ]), summary: "Start from a finished run's final state instead of dendrites and initial_population",
+               replaces: ["dendrites", "initial_population"]),
             SettingDeclaration(key: "schedule", type: ScheduleReader.phasesType, required: true,
                                summary: "The protocol: a list of phases (docs/MODEL.md §8)"),
             SettingDeclaration(key: "recording", type: .section(name: "recording-memory", [

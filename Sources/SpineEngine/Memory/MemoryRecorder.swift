@@ -7,8 +7,9 @@ import SpineModel
 /// phase): per trained task, the retention of its learned spines, the
 /// correlation of sizes with its trained pattern, its recall signal d′ and
 /// the survival of all spines alive at the end of its training; the size
-/// distribution's log-normal fit, the density, size histograms on the
-/// histogram days, and a raster of sizes along the first dendrites.
+/// distribution's log-normal fit, the density and a raster of sizes along
+/// the first dendrites; and size histograms on the histogram days, whether
+/// or not they are recording days.
 ///
 /// A track before a fork stands for every condition below it: its records
 /// are written once per condition, so each condition's rows cover its whole
@@ -16,9 +17,11 @@ import SpineModel
 /// the end.
 final class MemoryRecorder: TimelineRecorder {
     let experiment: MemoryExperiment
-    let rhoStar: Double
+    /// What counts as potentiated (the run's global ρ*).
+    let criteria: SpineCriteria
     let context: RunContext
     private let conditionOrder: [String: Int]
+    private let histogramDays: Set<Int>
     private var state = State()
     private var files: [String: AppendOnlyFile] = [:]
 
@@ -53,11 +56,12 @@ final class MemoryRecorder: TimelineRecorder {
         var densityPerUm: Double
     }
 
-    init(experiment: MemoryExperiment, rhoStar: Double, context: RunContext) {
+    init(experiment: MemoryExperiment, criteria: SpineCriteria, context: RunContext) {
         self.experiment = experiment
-        self.rhoStar = rhoStar
+        self.criteria = criteria
         self.context = context
         conditionOrder = Dictionary(uniqueKeysWithValues: experiment.schedule.conditions.enumerated().map { ($1, $0) })
+        histogramDays = Set(experiment.recording.histogramDays)
     }
 
     func begin(resuming data: Data?) throws {
@@ -73,8 +77,14 @@ final class MemoryRecorder: TimelineRecorder {
         if track.path.isEmpty { try record(track, conditions: conditions) }
     }
 
+    /// A recording day writes a whole record (with its histogram on a
+    /// histogram day); any other histogram day writes the histogram alone.
     func dayEnded(_ track: Track, conditions: [String], phaseEnded: Bool) throws {
-        if phaseEnded || track.day % experiment.recording.everyDays == 0 { try record(track, conditions: conditions) }
+        if phaseEnded || track.day % experiment.recording.everyDays == 0 {
+            try record(track, conditions: conditions)
+        } else if histogramDays.contains(track.day) {
+            try recordHistogram(track, logVolumes: logVolumes(track), conditions: conditions)
+        }
         for file in files.values { try file.write() }
     }
 
@@ -102,12 +112,8 @@ final class MemoryRecorder: TimelineRecorder {
     private func record(_ track: Track, conditions: [String]) throws {
         let day = track.day
         let length = track.dendrites.reduce(0) { $0 + $1.lengthUm }
-        var logVolumes: [Double] = []
-        logVolumes.reserveCapacity(track.spineCount)
-        for dendrite in track.dendrites {
-            logVolumes.append(contentsOf: UnsafeBufferPointer(start: dendrite.table.logVolume, count: dendrite.table.count))
-        }
-        let histogram = experiment.recording.histogramDays.contains(day) ? sizeHistogram(logVolumes) : nil
+        var logVolumes = logVolumes(track)
+        try recordHistogram(track, logVolumes: logVolumes, conditions: conditions)
         let fit = LogNormalFit(logVolumes: &logVolumes, threads: context.threads)
         let density = Double(fit.count) / length
         if fit.count == 0, conditions.contains(where: { (state.last[$0]?.fit.count ?? 1) > 0 }) {
@@ -115,7 +121,7 @@ final class MemoryRecorder: TimelineRecorder {
         }
         let retention = experiment.schedule.tasks.compactMap { task in
             track.trained[task].map { (task, $0, Retention.measure($0, on: track.dendrites, ensemble: experiment.schedule.ensemble(of: task),
-                                                                    rhoStar: rhoStar, day: day)) }
+                                                                    criteria: criteria, day: day)) }
         }
         let raster = rasterRows(track)
         for condition in conditions {
@@ -135,13 +141,6 @@ final class MemoryRecorder: TimelineRecorder {
             try emit("size_fit.csv", [.text(condition), .integer(day), .integer(fit.count), .real(orEmpty: fit.mu),
                                                         .real(orEmpty: fit.sigma), .real(orEmpty: fit.ksStatistic)])
             try emit("density.csv", [.text(condition), .integer(day), .real(density)])
-            if let histogram {
-                for (k, count) in histogram.enumerated() {
-                    let edges = experiment.recording.sizeBins.edges(k)
-                    try emit("size_histograms.csv", [.text(condition), .integer(day), .real(edges.lower),
-                                                                       .real(edges.upper), .integer(count)])
-                }
-            }
             for row in raster { files["raster.csv"]!.append("\(condition),\(row)\n") }
             state.last[condition] = ConditionRecord(day: day, fit: fit, densityPerUm: density)
         }
@@ -153,11 +152,29 @@ final class MemoryRecorder: TimelineRecorder {
         files[name]!.append(try CSVTable.row(cells, file: name, header: columns))
     }
 
-    private func sizeHistogram(_ logVolumes: [Double]) -> [Int] {
+    /// ln v of every spine of the track, in dendrite order.
+    private func logVolumes(_ track: Track) -> [Double] {
+        var logVolumes: [Double] = []
+        logVolumes.reserveCapacity(track.spineCount)
+        for dendrite in track.dendrites {
+            logVolumes.append(contentsOf: UnsafeBufferPointer(start: dendrite.table.logVolume, count: dendrite.table.count))
+        }
+        return logVolumes
+    }
+
+    /// The size histogram of the track's spines, for each of its conditions,
+    /// when the day is a histogram day.
+    private func recordHistogram(_ track: Track, logVolumes: [Double], conditions: [String]) throws {
+        guard histogramDays.contains(track.day) else { return }
         let bins = experiment.recording.sizeBins
         var counts = [Int](repeating: 0, count: bins.count)
         for s in logVolumes { if let k = bins.bin(logVolume: s) { counts[k] += 1 } }
-        return counts
+        for condition in conditions {
+            for (k, count) in counts.enumerated() {
+                let edges = bins.edges(k)
+                try emit("size_histograms.csv", [.text(condition), .integer(track.day), .real(edges.lower), .real(edges.upper), .integer(count)])
+            }
+        }
     }
 
     /// Raster rows without the condition: dendrite, day, spine, position,

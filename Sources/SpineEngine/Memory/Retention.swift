@@ -24,14 +24,16 @@ extension TrainedPattern {
 
 /// The memory readouts of docs/MODEL.md §6.
 public enum Retention {
-    /// A task's readouts on `dendrites` at `day`, against its trained pattern.
+    /// A task's readouts on `dendrites` at `day`, against its trained
+    /// pattern; a learned spine is still potentiated by the criteria's rule
+    /// (`SpineCriteria.isPotentiated`, ρ > ρ*).
     ///
     /// The recall signal: S, the summed functional weight of the alive
     /// spines that carry the task's axons (n of them), against random sets
     /// of n of the N alive spines: d′ = (S − n·w̄)/√(n σ_w² (N − n)/(N − 1)),
     /// the exact mean and variance of the sum of n weights drawn without
     /// replacement (w̄, σ_w² the mean and population variance of all N).
-    static func measure(_ pattern: TrainedPattern, on dendrites: [Dendrite], ensemble: Int, rhoStar: Double, day: Int) -> RetentionPoint {
+    static func measure(_ pattern: TrainedPattern, on dendrites: [Dendrite], ensemble: Int, criteria: SpineCriteria, day: Int) -> RetentionPoint {
         let bit = UInt8(1) << UInt8(ensemble)
         var learned = 0, alive = 0, potentiated = 0, trainedAlive = 0, trainedTotal = 0
         var trainedVolumes: [Double] = [], currentVolumes: [Double] = []
@@ -53,7 +55,7 @@ public enum Retention {
             for serial in trained.learned {
                 guard let i = current[serial] else { continue }
                 alive += 1
-                if table.efficacy[i] > rhoStar { potentiated += 1 }
+                if criteria.isPotentiated(efficacy: table.efficacy[i]) { potentiated += 1 }
             }
             trainedTotal += trained.serials.count
             for (serial, volume) in zip(trained.serials, trained.volumesUm3) {

@@ -156,18 +156,22 @@ extension Bench {
         @Option(help: "How received calcium is computed (docs/MODEL.md §2a): events or grid.") var method: ExchangeMethod = .events
         @Option(help: "Also run this method, alternating with --method, median of 3 each; prints the speed-up and the largest |Δρ| difference.")
         var compare: ExchangeMethod?
+        @Option(help: "ε of the events method: a jump's received calcium is dropped below this fraction of its peak.")
+        var kernelTolerance = DiffusionParameters().kernelTolerance
         @Option(help: "Write inputs and outcome into this directory.") var export: String?
         @OptionGroup var execution: BenchExecution
 
         func validate() throws {
             guard dendrites >= 1 else { throw ValidationError("--dendrites must be at least 1") }
             guard minutes >= 0.1, minutes.isFinite else { throw ValidationError("--minutes must be at least 0.1 (one trial of 6 s)") }
+            guard kernelTolerance > 1e-15, kernelTolerance <= 1e-2 else { throw ValidationError("--kernel-tolerance must be in (1e-15, 0.01]") }
         }
 
         func run() throws {
             try reportingErrors {
                 var setup = SessionBenchmark.Setup(dendrites: dendrites, minutes: minutes)
                 setup.diffusion.method = method
+                setup.diffusion.kernelTolerance = kernelTolerance
                 guard let compare else {
                     let r = try SessionBenchmark.run(setup, threads: execution.threadCount, seed: execution.seed)
                     if let export {

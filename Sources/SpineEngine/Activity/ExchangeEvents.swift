@@ -9,14 +9,11 @@ extension CalciumWindow {
         let kernels = ExchangeKernels(grid: grid, reachedByBackpropagation: inputs.reachedByBackpropagation, tolerance: tolerance)
         let events = ExchangeEvents(kernels: kernels, inputs: inputs, decayRate: grid.ownDecayRate, steps: steps,
                                     stepMs: grid.parameters.timeStepMs, plasticity: p)
-        let widest = (0..<n).map { kernels.rowStart[$0 + 1] - kernels.rowStart[$0] }.max() ?? 0
-        let cursor = UnsafeMutablePointer<Int>.allocate(capacity: widest + 1)
-        defer { cursor.deallocate() }
         var segments: [[GatingSegment]] = [], evaluated = 0
         segments.reserveCapacity(n)
         for i in 0..<n {
             var trace = GatingTrace(p)
-            evaluated += events.cut(spine: i, jumps: jumps[i], decayRate: grid.ownDecayRate[i], into: &trace, cursor: cursor)
+            evaluated += events.cut(spine: i, jumps: jumps[i], decayRate: grid.ownDecayRate[i], into: &trace)
             segments.append(trace.segments)
         }
         WindowEvents.shared.record(jumps: jumps.reduce(0) { $0 + $1.count }, segments: segments.reduce(0) { $0 + $1.count },
@@ -35,34 +32,36 @@ extension CalciumWindow {
     /// **Bound.** A jump A of spine j changes X_i by at most A·b_r (b_r: the
     /// bound of the row r from j to i) and only for the row's length; so
     /// |X_i^m| ≤ B_i = Σ_r b_r W_j, W_j being the largest sum of j's jump
-    /// sizes in any stretch of (longest row + 1) steps (bAPs likewise through
-    /// their summed row). Between its own jumps a spine's own calcium C e^{−aτ}
+    /// sizes in any stretch of (longest row + 1) steps; the bAPs' summed row
+    /// adds C_post E_i(ℓ) per bAP, E_i(ℓ) being the largest its response is ℓ
+    /// or more steps after the bAP. Between its own jumps a spine's own calcium C e^{−aτ}
     /// falls; while it is more than B_i away from both thresholds its gating
     /// is that of the own calcium alone, whatever it receives, and no X is
     /// computed. On every step where it comes within B_i of a threshold the
     /// step is cut exactly as the grid cuts it (`GatingTrace.appendPiece`
     /// with X linear between the step's ends), so the segments are the
     /// grid's to the kernels' tolerance.
-    struct ExchangeEvents {
+    final class ExchangeEvents {
         let kernels: ExchangeKernels
         let h: Double
         let steps: Int
         let p: PlasticityParameters
-        /// Per source spine j, its jumps into the shaft at
-        /// `sourceStep[sourceStart[j]..<sourceStart[j + 1]]` with A·α and A·β.
-        var sourceStart: [Int] = []
-        var sourceStep: [Int] = []
-        var sourceAlpha: [Double] = []
-        var sourceBeta: [Double] = []
-        /// bAPs, when they have a summed row.
-        var backpropagationStep: [Int] = []
-        var backpropagationAlpha: [Double] = []
-        var backpropagationBeta: [Double] = []
-        /// The part of B_i from the sources' own jumps (the bAPs' part is
-        /// bounded along the way, `backpropagationBound`).
-        var bound: [Double] = []
-        /// Per receiver: E(ℓ), the largest a bAP's response can be ℓ or more steps after it.
-        var backpropagationEnvelope: [[Double]] = []
+        /// Every jump into the shaft, in step order: its step, its source
+        /// (−1: a bAP with the summed row), A·α and A·β.
+        let jumpCount: Int
+        let jumpStep: UnsafeMutablePointer<Int>
+        let jumpSource: UnsafeMutablePointer<Int>
+        let jumpAlpha: UnsafeMutablePointer<Double>
+        let jumpBeta: UnsafeMutablePointer<Double>
+        /// Steps of the bAPs with the summed row.
+        let backpropagationStep: [Int]
+        /// The part of B_i from the sources' own jumps.
+        let bound: [Double]
+        /// Per receiver: E(0...length+1) of its bAP row.
+        let backpropagationEnvelope: [[Double]]
+        /// Scratch per receiver, indexed by source + 1: the row's offset and length (0: no row).
+        let rowOffset: UnsafeMutablePointer<Int>
+        let rowLength: UnsafeMutablePointer<Int>
 
         init(kernels: ExchangeKernels, inputs: WindowInputs, decayRate: [Double], steps: Int, stepMs h: Double, plasticity p: PlasticityParameters) {
             self.kernels = kernels
@@ -71,55 +70,56 @@ extension CalciumWindow {
             self.p = p
             let n = kernels.spineCount
             /// The step holding τ as the grid assigns it (τ < its end t₁ = m h + h), and A·α, A·β.
-            func entry(_ time: Double, _ size: Double, _ a: Double) -> (Int, Double, Double) {
-                var m = min(steps - 1, max(0, Int(time / h)))
-                while m > 0 && time < Double(m - 1) * h + h { m -= 1 }
-                while m < steps - 1 && time >= Double(m) * h + h { m += 1 }
+            func entry(_ time: Double, _ size: Double, _ a: Double) -> (step: Int, alpha: Double, beta: Double) {
+                let m = ExchangeEvents.step(holding: time, steps: steps, h: h)
                 let d = Double(m) * h + h - time
                 let alpha = a > 0 ? -expm1(-a * d) / a / h : d / h
                 return (m, size * alpha, size * exp(-a * d))
             }
             let post = inputs.backpropagatingMs.filter { $0 < inputs.durationMs }
-            let bapsPerSource = kernels.backpropagationRows == nil
-            var start = [0], sizes: [Double] = []
+            let summedBackpropagation = kernels.backpropagationRows != nil
+            var all: [(step: Int, source: Int, alpha: Double, beta: Double)] = []
+            var mass = [Double](repeating: 0, count: n)
+            let span = kernels.longestRow
             for j in 0..<n {
                 let scale = inputs.presynapticScale?[j] ?? 1
                 var own = inputs.presynapticSpikesMs[j].map { ($0 + p.delayMs, scale * p.calciumPre) }.filter { $0.0 < inputs.durationMs }
-                if bapsPerSource && inputs.reachedByBackpropagation?[j] != false {
+                if !summedBackpropagation && inputs.reachedByBackpropagation?[j] != false {
                     own = (own + post.map { ($0, p.calciumPost) }).sorted { $0.0 < $1.0 }
                 }
+                // W_j: the largest jump mass in any (longest row + 1) steps.
+                let base = all.count
+                var sum = 0.0, low = base
                 for (time, size) in own {
-                    let (m, alpha, beta) = entry(time, size, decayRate[j])
-                    sourceStep.append(m); sourceAlpha.append(alpha); sourceBeta.append(beta); sizes.append(size)
+                    let e = entry(time, size, decayRate[j])
+                    all.append((e.step, j, e.alpha, e.beta))
+                    sum += size
+                    while all[low].step + span < e.step { sum -= own[low - base].1; low += 1 }
+                    mass[j] = max(mass[j], sum)
                 }
-                start.append(sourceStep.count)
             }
-            sourceStart = start
-            let a = kernels.backpropagationRows == nil ? 0 : decayRate[(0..<n).first { inputs.reachedByBackpropagation?[$0] ?? true } ?? 0]
-            if !bapsPerSource {
+            var bapSteps: [Int] = []
+            if summedBackpropagation {
+                let a = decayRate[(0..<n).first { inputs.reachedByBackpropagation?[$0] ?? true } ?? 0]
                 for time in post {
-                    let (m, alpha, beta) = entry(time, p.calciumPost, a)
-                    backpropagationStep.append(m); backpropagationAlpha.append(alpha); backpropagationBeta.append(beta)
+                    let e = entry(time, p.calciumPost, a)
+                    all.append((e.step, -1, e.alpha, e.beta))
+                    bapSteps.append(e.step)
                 }
             }
-            // W: the largest jump mass in any (longest row + 1) steps.
-            let span = kernels.longestRow
-            func largestMass(_ steps: ArraySlice<Int>, _ size: (Int) -> Double) -> Double {
-                var best = 0.0, sum = 0.0, low = steps.startIndex
-                for k in steps.indices {
-                    sum += size(k)
-                    while steps[low] + span < steps[k] { sum -= size(low); low += 1 }
-                    best = max(best, sum)
-                }
-                return best
+            all.sort { $0.step < $1.step }
+            jumpCount = all.count
+            jumpStep = .allocate(capacity: max(all.count, 1))
+            jumpSource = .allocate(capacity: max(all.count, 1))
+            jumpAlpha = .allocate(capacity: max(all.count, 1))
+            jumpBeta = .allocate(capacity: max(all.count, 1))
+            for (k, jump) in all.enumerated() {
+                jumpStep[k] = jump.step; jumpSource[k] = jump.source; jumpAlpha[k] = jump.alpha; jumpBeta[k] = jump.beta
             }
-            let mass = (0..<n).map { j in largestMass(sourceStep[sourceStart[j]..<sourceStart[j + 1]]) { sizes[$0] } }
+            backpropagationStep = bapSteps
             bound = (0..<n).map { i in
-                var b = 0.0
-                for r in kernels.rowStart[i]..<kernels.rowStart[i + 1] { b += kernels.rows[r].bound * mass[kernels.rows[r].source] }
-                return b
+                kernels.rows[kernels.rowStart[i]..<kernels.rowStart[i + 1]].reduce(0) { $0 + $1.bound * mass[$1.source] }
             }
-            // E_i(ℓ) = max over ℓ' ≥ ℓ of |H(ℓ')| + |G(ℓ'−1)| of the bAP row.
             backpropagationEnvelope = (kernels.backpropagationRows ?? []).map { row in
                 var envelope = [Double](repeating: 0, count: row.length + 2)
                 var l = row.length
@@ -131,57 +131,60 @@ extension CalciumWindow {
                 }
                 return envelope
             }
+            rowOffset = .allocate(capacity: n + 1)
+            rowOffset.initialize(repeating: 0, count: n + 1)
+            rowLength = .allocate(capacity: n + 1)
+            rowLength.initialize(repeating: 0, count: n + 1)
         }
 
-        /// X_i^m (0 before the window). `cursor` holds one position per row of
-        /// spine i and the bAP row, and m must not decrease between calls.
-        func exchange(spine i: Int, step m: Int, cursor: UnsafeMutablePointer<Int>) -> Double {
-            guard m >= 0 else { return 0 }
-            var x = 0.0
-            let first = kernels.rowStart[i], last = kernels.rowStart[i + 1]
-            let impulse = kernels.impulse.baseAddress!, train = kernels.train.baseAddress!
-            sourceStep.withUnsafeBufferPointer { step in
-                sourceAlpha.withUnsafeBufferPointer { alpha in
-                    sourceBeta.withUnsafeBufferPointer { beta in
-                        kernels.rows.withUnsafeBufferPointer { rows in
-                            for r in first..<last {
-                                let row = rows[r], end = sourceStart[row.source + 1]
-                                var k = cursor[r - first]
-                                while k < end && step[k] + row.length < m { k += 1 }
-                                cursor[r - first] = k
-                                while k < end && step[k] <= m {
-                                    let l = m - step[k]
-                                    if l < row.length { x += alpha[k] * impulse[row.offset + l] }
-                                    if l >= 1 { x += beta[k] * train[row.offset + l - 1] }
-                                    k += 1
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            if let rows = kernels.backpropagationRows, rows[i].length > 0 {
-                let row = rows[i]
-                var k = cursor[last - first]
-                while k < backpropagationStep.count && backpropagationStep[k] + row.length < m { k += 1 }
-                cursor[last - first] = k
-                while k < backpropagationStep.count && backpropagationStep[k] <= m {
-                    let l = m - backpropagationStep[k]
-                    if l < row.length { x += backpropagationAlpha[k] * impulse[row.offset + l] }
-                    if l >= 1 { x += backpropagationBeta[k] * train[row.offset + l - 1] }
-                    k += 1
-                }
-            }
-            return x
+        deinit {
+            jumpStep.deallocate(); jumpSource.deallocate(); jumpAlpha.deallocate(); jumpBeta.deallocate()
+            rowOffset.deallocate(); rowLength.deallocate()
+        }
+
+        /// The grid step m holding time τ: m h ≤ τ < m h + h, as the grid compares.
+        static func step(holding time: Double, steps: Int, h: Double) -> Int {
+            var m = min(steps - 1, max(0, Int(time / h)))
+            while m > 0 && time < Double(m - 1) * h + h { m -= 1 }
+            while m < steps - 1 && time >= Double(m) * h + h { m += 1 }
+            return m
         }
 
         /// Spine i's gating segments through the window from its own jumps
         /// (merged, in time order) and own decay rate a; returns how many X were computed.
-        func cut(spine i: Int, jumps: [(timeMs: Double, amplitude: Double)], decayRate a: Double,
-                 into trace: inout GatingTrace, cursor: UnsafeMutablePointer<Int>) -> Int {
-            let rowCount = kernels.rowStart[i + 1] - kernels.rowStart[i] + 1
-            cursor.update(repeating: 0, count: rowCount)
-            for r in 0..<(rowCount - 1) { cursor[r] = sourceStart[kernels.rows[kernels.rowStart[i] + r].source] }
+        func cut(spine i: Int, jumps: [(timeMs: Double, amplitude: Double)], decayRate a: Double, into trace: inout GatingTrace) -> Int {
+            // Spine i's rows, by source.
+            var longest = 0
+            for row in kernels.rows[kernels.rowStart[i]..<kernels.rowStart[i + 1]] {
+                rowOffset[row.source + 1] = row.offset
+                rowLength[row.source + 1] = row.length
+                longest = max(longest, row.length)
+            }
+            if let rows = kernels.backpropagationRows {
+                rowOffset[0] = rows[i].offset
+                rowLength[0] = rows[i].length
+                longest = max(longest, rows[i].length)
+            }
+            defer {
+                for row in kernels.rows[kernels.rowStart[i]..<kernels.rowStart[i + 1]] { rowLength[row.source + 1] = 0 }
+                rowLength[0] = 0
+            }
+            let impulse = kernels.impulse.baseAddress!, train = kernels.train.baseAddress!
+            let jumpStep = jumpStep, jumpSource = jumpSource, jumpAlpha = jumpAlpha, jumpBeta = jumpBeta
+            let rowOffset = rowOffset, rowLength = rowLength, jumpCount = jumpCount
+            var oldestJump = 0
+            /// X_i^m: the jumps of the last `longest` + 1 steps through their rows (m never decreases).
+            func exchange(_ m: Int) -> Double {
+                while oldestJump < jumpCount && jumpStep[oldestJump] + longest < m { oldestJump += 1 }
+                var x = 0.0, k = oldestJump
+                while k < jumpCount && jumpStep[k] <= m {
+                    let slot = jumpSource[k] + 1, length = rowLength[slot], l = m - jumpStep[k]
+                    if l < length { x += jumpAlpha[k] * impulse[rowOffset[slot] + l] }
+                    if l >= 1 && l <= length { x += jumpBeta[k] * train[rowOffset[slot] + l - 1] }
+                    k += 1
+                }
+                return x
+            }
             let thetaD = p.thetaDepression, thetaP = p.thetaPotentiation
             let envelope = backpropagationEnvelope.isEmpty ? [] : backpropagationEnvelope[i]
             var oldestBackpropagation = 0
@@ -201,18 +204,13 @@ extension CalciumWindow {
                 }
                 return b
             }
-            func stepHolding(_ time: Double) -> Int {
-                var m = min(steps - 1, max(0, Int(time / h)))
-                while m > 0 && time < Double(m - 1) * h + h { m -= 1 }
-                while m < steps - 1 && time >= Double(m) * h + h { m += 1 }
-                return m
-            }
+            let steps = steps, h = h
             let end = Double(steps - 1) * h + h
             var clock = 0.0, level = 0.0, k = 0, evaluated = 0
             var known: (step: Int, value: Double) = (-1, 0)      // X^{-1} = 0
             func x(_ m: Int) -> Double {
                 if m == known.step { return known.value }
-                known = (m, exchange(spine: i, step: m, cursor: cursor))
+                known = (m, exchange(m))
                 evaluated += 1
                 return known.value
             }
@@ -226,7 +224,7 @@ extension CalciumWindow {
             }
             while clock < end {
                 let nextJump = k < jumps.count ? jumps[k].timeMs : end
-                let b = bound(fromStep: stepHolding(clock), toStep: stepHolding(min(nextJump, end)))
+                let b = bound(fromStep: ExchangeEvents.step(holding: clock, steps: steps, h: h), toStep: ExchangeEvents.step(holding: min(nextJump, end), steps: steps, h: h))
                 // When the falling own calcium first comes within b of a threshold.
                 var entry = Double.infinity
                 for theta in [thetaD, thetaP] {
@@ -245,7 +243,7 @@ extension CalciumWindow {
                     continue
                 }
                 // Up to the step holding `entry`, then that step as the grid cuts it.
-                let m = stepHolding(entry)
+                let m = ExchangeEvents.step(holding: entry, steps: steps, h: h)
                 let t0 = Double(m) * h, t1 = t0 + h
                 certain(until: t0)
                 let e0 = x(m - 1), e1 = x(m)

@@ -73,6 +73,6 @@ let package = Package(
         // Depends on the executable so that CLI tests find it beside the test bundle.
         .testTarget(name: "SpineEngineTests",
                     dependencies: ["SpineEngine", "SpineModel", "GSL", "spinesim", .product(name: "Yams", package: "Yams")],
-                    exclude: ["Malformed"]),
+                    exclude: ["Malformed", "Golden"]),
     ]
 )

@@ -62,6 +62,166 @@ struct HeterosynapticProcessTests {
         print("store-release crossing error vs step 4, 1, 0.25 ms:", errors, "of", reference, "ms")
     }
 
+    /// The crossings the cooperativity messenger causes (docs/MODEL.md §2d):
+    /// a source spine's ρ crosses ρ* and releases r, which lowers θ_p at a
+    /// test spine 2 µm away while that spine's pulses cross θ_p(t).
+    ///
+    /// The reference is computed here without the window: the source's ρ by
+    /// RK4 on its closed-form calcium gives the exact release time t_c; the
+    /// field r(t) at the test spine is the Gaussian of variance σ₀² + 2D_r t
+    /// with its images in the sealed ends, decayed by e^{−t/τ_r}; θ_p(t) =
+    /// θ_p (1 − δ_θ r/(r + K_r)); the test spine's calcium is its sum of
+    /// decaying jumps, and every crossing of θ_p(t) is refined by bisection
+    /// to 1e-10 ms.
+    ///
+    /// The window holds θ_p at its value at the start of each update
+    /// interval Δ and releases at the end of the interval in which ρ
+    /// crossed, so both errors are first order in Δ: at a crossing x the
+    /// held θ_p is off by at most 2Δ·max|θ̇_p| (max over [x − 2Δ, x]; the
+    /// field depends on t − t_c only, so a late release is a shift in time),
+    /// which moves the crossing by that over |ċ − θ̇_p|. Summed over the
+    /// crossings this is the bound the finest interval must meet. Both
+    /// errors make θ_p too high (it is falling), so the window's time above
+    /// θ_p is short of the reference, never long. t_c is placed 0.3 ms after
+    /// a common multiple of the intervals, so the release lag is Δ − 0.3 ms
+    /// for every Δ and the error is close to linear in Δ.
+    @Test("time above θ_p lowered by the cooperativity messenger converges, first order in the update interval, to a closed-form reference")
+    func cooperativityCrossings() throws {
+        // Noiseless; γ_d = 0 so that the test spine, at ρ = 1, stays there and never releases.
+        var q = p
+        q.sigma = 0
+        q.gammaDepression = 0
+        let length = 40.0, source = 10.0, target = 12.0, durationMs = 1200.0
+        let rule = CooperativityParameters(enabled: true)
+        let sigma0 = DiffusionParameters().dendriteRadiusUm
+        let sourceSpikes = (0..<8).map { 20 * Double($0) }
+        var testSpikes: [Double] = []
+        var next = 40.0
+        while next < durationMs - 30 { testSpikes.append(next); next += 23.7 }
+        let sourceScale = 3.0, testScale = 1.2
+        // ρ of the source at the window's start: its crossing of ρ* comes at t_c ≈ 50.3 ms.
+        let initialSourceRho = 0.4629513471176959
+
+        // Reference 1: the source's crossing time, RK4 (h = 0.005 ms) between the exact θ_p crossings of its calcium.
+        let sourceJumps = sourceSpikes.map { $0 + q.delayMs }
+        func sourceCalcium(_ t: Double) -> Double {
+            sourceJumps.filter { $0 <= t }.reduce(0) { $0 + sourceScale * q.calciumPre * exp(-(t - $1) / q.tauCalciumMs) }
+        }
+        var edges = sourceJumps
+        for jump in sourceJumps {
+            let peak = sourceCalcium(jump)
+            if peak > q.thetaPotentiation { edges.append(jump + q.tauCalciumMs * log(peak / q.thetaPotentiation)) }
+        }
+        edges = edges.filter { $0 < 200 }.sorted() + [200]
+        func drift(_ rho: Double, _ above: Bool) -> Double {
+            (-rho * (1 - rho) * (q.rhoStar - rho) + (above ? q.gammaPotentiation * (1 - rho) : 0)) / q.tauEfficacyMs
+        }
+        var rho = initialSourceRho, clock = 0.0, crossing: Double?
+        search: for edge in edges {
+            let above = sourceCalcium(0.5 * (clock + edge)) > q.thetaPotentiation
+            let pieces = max(1, Int(((edge - clock) / 0.005).rounded(.up))), h = (edge - clock) / Double(pieces)
+            for _ in 0..<pieces {
+                let k1 = drift(rho, above), k2 = drift(rho + 0.5 * h * k1, above)
+                let k3 = drift(rho + 0.5 * h * k2, above), k4 = drift(rho + h * k3, above)
+                let after = rho + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+                if rho < q.rhoStar && after >= q.rhoStar { crossing = clock + h * (q.rhoStar - rho) / (after - rho); break search }
+                rho = after
+                clock += h
+            }
+            clock = edge
+        }
+        let releaseTime = try #require(crossing)
+        #expect(releaseTime > 50.05 && releaseTime < 50.6, "t_c = \(releaseTime)")
+
+        // Reference 2: θ_p(t) at the test spine from the closed-form field, and the test spine's time above it.
+        func field(_ t: Double) -> Double {
+            guard t > releaseTime else { return 0 }
+            let elapsed = t - releaseTime
+            let variance = sigma0 * sigma0 + 2 * rule.diffusionUm2PerMs * elapsed
+            var sum = 0.0
+            for n in -2...2 {
+                for image in [source + 2 * Double(n) * length, -source + 2 * Double(n) * length] {
+                    sum += exp(-(target - image) * (target - image) / (2 * variance))
+                }
+            }
+            return rule.releasePerCrossing * sum / (2 * Double.pi * variance).squareRoot() * exp(-elapsed / rule.tauMs)
+        }
+        func theta(_ t: Double) -> Double {
+            let r = field(t)
+            return q.thetaPotentiation * (1 - rule.maximumLowering * r / (r + rule.halfEffect))
+        }
+        let testJumps = testSpikes.map { $0 + q.delayMs }
+        func testCalcium(_ t: Double) -> Double {
+            testJumps.filter { $0 <= t }.reduce(0) { $0 + testScale * q.calciumPre * exp(-(t - $1) / q.tauCalciumMs) }
+        }
+        // Each jump crosses θ_p upward at its time (the calcium jumps over it); the downward crossing by bisection.
+        var referenceAbove = 0.0, crossings: [Double] = []
+        for (k, jump) in testJumps.enumerated() {
+            let end = k + 1 < testJumps.count ? testJumps[k + 1] : durationMs
+            func excess(_ t: Double) -> Double { testCalcium(t) - theta(t) }
+            guard excess(jump) > 0 else { continue }
+            #expect(excess(end - 1e-9) < 0, "every pulse must fall back below θ_p before the next")
+            var low = jump, high = end - 1e-9
+            while high - low > 1e-10 {
+                let mid = 0.5 * (low + high)
+                if excess(mid) > 0 { low = mid } else { high = mid }
+            }
+            referenceAbove += low - jump
+            crossings.append(low)
+        }
+        #expect(crossings.count >= 40, "\(crossings.count) crossings")
+        func rate(_ f: (Double) -> Double, _ t: Double) -> Double { (f(t + 1e-4) - f(t - 1e-4)) / 2e-4 }
+        func bound(_ interval: Double) -> Double {
+            crossings.reduce(0) { sum, x in
+                let steepest = (0...20).map { abs(rate(theta, x - 2 * interval * Double($0) / 20)) }.max()!
+                return sum + 2 * interval * steepest / abs(rate(testCalcium, x) - rate(theta, x))
+            }
+        }
+
+        // The window at update intervals 10, 5, 2.5, 1.25 ms (steps of 0.25 ms; diffusion off: every spine's calcium exact).
+        var inputs = WindowInputs(durationMs: durationMs, presynapticSpikesMs: [sourceSpikes, testSpikes], backpropagatingMs: [])
+        inputs.presynapticScale = [sourceScale, testScale]
+        let geometry = SpineGeometry(positionsUm: [source, target], volumesUm3: [0.1, 0.1])
+        var diffusion = DiffusionParameters(enabled: false)
+        diffusion.timeStepMs = 0.25
+        let integrator = EfficacyIntegrator(parameters: q)
+        let intervals = [10.0, 5, 2.5, 1.25]
+        var above: [Double] = []
+        for interval in intervals {
+            var processes = HeterosynapticProcesses()
+            processes.cooperativity = rule
+            processes.cooperativity.updateIntervalMs = interval
+            let window = try RandomStream(type: .taus2, seed: 1).withHandle { random in
+                try CalciumWindow.run(inputs, geometry: geometry, lengthUm: length, plasticity: q, diffusion: diffusion, processes: processes,
+                                      efficacy: EfficacyCoupling(integrator: integrator, initial: [initialSourceRho, 1], random: random))
+            }
+            #expect(window.cooperativityReleaseMs[0] == (releaseTime / interval).rounded(.up) * interval, "released at the end of t_c's interval")
+            #expect(window.cooperativityReleaseMs[1] == nil)
+            above.append(window.timeAbovePotentiationMs[1])
+        }
+        let errors = above.map { referenceAbove - $0 }
+        let differences = (1..<above.count).map { above[$0] - above[$0 - 1] }
+        let tolerance = bound(intervals.last!)
+        print("cooperativity θ_p crossings: reference \(referenceAbove) ms above θ_p over \(crossings.count) crossings (t_c \(releaseTime) ms);",
+              "window at Δ = \(intervals) ms: \(above); errors \(errors); successive differences \(differences); bound at 1.25 ms \(tolerance)")
+        // The lowering is large: without it the test spine is above θ_p for far less time.
+        #expect(referenceAbove > 1.5 * testJumps.reduce(0) { sum, jump in
+            let peak = testCalcium(jump)
+            return sum + (peak > q.thetaPotentiation ? q.tauCalciumMs * log(peak / q.thetaPotentiation) : 0)
+        })
+        // One-sided errors, successive differences that halve with Δ (first order: ratio 2, within the scatter of
+        // where the crossings fall inside an interval), and the finest within the derived bound.
+        #expect(errors.allSatisfy { $0 > 0 }, "\(errors)")
+        for k in 1..<differences.count {
+            let ratio = differences[k - 1] / differences[k]
+            #expect(ratio > 1.5 && ratio < 2.7, "successive differences \(differences)")
+        }
+        #expect(errors.last! < tolerance, "error \(errors.last!) ms against the bound \(tolerance) ms")
+        // First order: Richardson extrapolation from the two finest removes the leading term.
+        let extrapolated = 2 * above[3] - above[2]
+        #expect(abs(extrapolated - referenceAbove) < 0.25 * tolerance, "extrapolated \(extrapolated) against \(referenceAbove)")
+    }
+
     @Test("processes that are switched on but inert leave the calcium of version 1 unchanged, bit for bit")
     func inertProcesses() throws {
         let inputs = WindowInputs(durationMs: 800, presynapticSpikesMs: [[10, 50, 300], [12, 400], [], [700]],

@@ -1,0 +1,160 @@
+import Foundation
+import SpineEngine
+import Testing
+
+/// A population run long enough to be interrupted (about two seconds).
+private let longPopulation = """
+    experiment: population
+    seed: 11
+    dendrites: {count: 60, length_um: 100}
+    duration_days: 150
+    step_days: 0.5
+    initial_population: {density_per_um: 1.5, sizes: stationary}
+    turnover: {spinogenesis: {rate_per_um_per_day: 0.12}}
+    """
+
+private let smallStdp = "experiment: stdp\npairing: {pairs: 5, frequency_hz: 1, delta_t_ms: 10}\nsynapses_per_point: 100\n"
+
+private func write(_ text: String, _ name: String, in folder: URL) throws -> URL {
+    let url = folder.appendingPathComponent(name)
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    return url
+}
+
+private func manifest(_ directory: URL) -> [String: Any]? {
+    guard let data = try? Data(contentsOf: directory.appendingPathComponent("manifest.json")) else { return nil }
+    return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+}
+
+/// FNV-1a (64 bits), as checkpoints are checksummed: a forger can recompute it.
+private func fnv1a(_ data: Data) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in data { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return hash
+}
+
+/// The checkpoint file with `edit` applied to its JSON header text and its checksum recomputed.
+private func forged(_ data: Data, _ edit: (String) -> String) -> Data {
+    let magic = Data("SPINESIM CHECKPOINT 3\n".utf8).count
+    let length = Int(data[magic..<(magic + 8)].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
+    let header = String(decoding: data[(magic + 8)..<(magic + 8 + length)], as: UTF8.self)
+    let newHeader = Data(edit(header).utf8)
+    var out = data.prefix(magic)
+    withUnsafeBytes(of: UInt64(newHeader.count).littleEndian) { out.append(contentsOf: $0) }
+    out.append(newHeader)
+    out.append(data[(magic + 8 + length)..<(data.count - 8)])
+    withUnsafeBytes(of: fnv1a(out).littleEndian) { out.append(contentsOf: $0) }
+    return out
+}
+
+/// Replaces the first match of `pattern` in `text`.
+private func replacingFirst(_ pattern: String, with replacement: String, in text: String) -> String {
+    guard let range = text.range(of: pattern, options: .regularExpression) else { return text }
+    return text.replacingCharacters(in: range, with: replacement)
+}
+
+@Suite("Faults: the final manifest, --force, manifests, checkpoints, NaN, input files, locks", .serialized)
+struct FaultTests {
+    /// On tmpfs disks of growing size every write of a run fails in turn —
+    /// the final, completed manifest too: results are never published under
+    /// a manifest that is not "completed".
+    @Test("a full disk at any write never leaves results published under a manifest that is not completed")
+    func fullDiskAtEveryWrite() throws {
+        let folder = try temporaryDirectory()
+        let disk = folder.appendingPathComponent("disk")
+        defer {
+            _ = try? spinesimShell("umount \(disk.path)")
+            try? FileManager.default.removeItem(at: folder)
+        }
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        let file = try write(smallStdp, "stdp.yaml", in: folder)
+        var failures = 0
+        for kilobytes in stride(from: 8, through: 48, by: 4) {
+            guard (try? spinesimShell("mount -t tmpfs -o size=\(kilobytes)k tmpfs \(disk.path)")) == 0 else {
+                print("skipped: cannot mount a tmpfs here (needs root and mount permission)")
+                return
+            }
+            let out = disk.appendingPathComponent("out")
+            let result = try spinesim(["run", file.path, "--out", out.path, "--quiet"])
+            let status = manifest(out)?["status"] as? String
+            let published = ["stdp.csv", "summary.json"].filter { FileManager.default.fileExists(atPath: out.appendingPathComponent($0).path) }
+            #expect(published.isEmpty || status == "completed", "\(kilobytes)k: \(published) published under status \(status ?? "none")")
+            #expect((result.status == 0) == (status == "completed"), "\(kilobytes)k: exit \(result.status), status \(status ?? "none")")
+            if result.status != 0 {
+                failures += 1
+                #expect(result.standardError.lowercased().contains("no space left on device"), "\(kilobytes)k: \(result.standardError)")
+            }
+            _ = try spinesimShell("umount \(disk.path)")
+        }
+        #expect(failures > 0, "no disk size made the run fail")
+    }
+
+    /// A previous run whose manifest is missing, and one whose manifest
+    /// lists a directory: --force moves every entry aside, deletes nothing.
+    @Test("--force moves every previous entry aside into .previous-<time>, whatever the old manifest says")
+    func forceMovesPreviousRunAside() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let stdp = try write(smallStdp, "stdp.yaml", in: folder)
+        let population = try write(longPopulation.replacingOccurrences(of: "duration_days: 150", with: "duration_days: 4"), "p.yaml", in: folder)
+        for variant in ["no manifest", "forged outputs"] {
+            let out = folder.appendingPathComponent(variant.replacingOccurrences(of: " ", with: "-"))
+            #expect(try spinesim(["run", stdp.path, "--out", out.path, "--quiet"]).status == 0)
+            let precious = out.appendingPathComponent("precious")
+            try FileManager.default.createDirectory(at: precious, withIntermediateDirectories: true)
+            try "keep me".write(to: precious.appendingPathComponent("data.txt"), atomically: true, encoding: .utf8)
+            if variant == "no manifest" {
+                try FileManager.default.removeItem(at: out.appendingPathComponent("manifest.json"))
+            } else {
+                try #"{"status": "completed", "outputs": ["precious", "stdp.csv"]}"#.write(to: out.appendingPathComponent("manifest.json"),
+                                                                                              atomically: true, encoding: .utf8)
+            }
+            let result = try spinesim(["run", population.path, "--out", out.path, "--force", "--quiet"])
+            #expect(result.status == 0 && result.standardError.contains(".previous-"), "\(variant): \(result.standardError)")
+            let entries = directoryEntries(out)
+            #expect(!entries.contains("stdp.csv") && !entries.contains("precious") && entries.contains("density.csv"), "\(variant): \(entries)")
+            #expect(manifest(out)?["experiment"] as? String == "population")
+            let aside = try #require(entries.first { $0.hasPrefix(".previous-") }, "\(variant): \(entries)")
+            #expect(result.standardError.contains(out.appendingPathComponent(aside).path))
+            let moved = out.appendingPathComponent(aside)
+            #expect(FileManager.default.fileExists(atPath: moved.appendingPathComponent("stdp.csv").path))
+            #expect((try? String(contentsOf: moved.appendingPathComponent("precious/data.txt"), encoding: .utf8)) == "keep me")
+        }
+    }
+
+    /// A manifest that is JSON but whose configuration is not a mapping.
+    @Test("resume of a manifest whose configuration is null, a number, a text or a list exits 1 with a message",
+          arguments: ["null", "3", "\"text\"", "[1, 2]"])
+    func corruptManifestConfiguration(value: String) throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = try write(smallStdp, "stdp.yaml", in: folder)
+        let out = folder.appendingPathComponent("out")
+        #expect(try spinesim(["run", file.path, "--out", out.path, "--quiet"]).status == 0)
+        let url = out.appendingPathComponent("manifest.json")
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        object["status"] = "running"
+        object["configuration"] = try JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed)
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+        let result = try spinesim(["resume", out.path, "--quiet"])
+        #expect(result.status == 1 && result.standardError.contains("is damaged or not a SpineSim manifest")
+                && result.standardError.contains("configuration is not a mapping"), "\(value): exit \(result.status), \(result.standardError)")
+    }
+
+    @Test("resume creates no lock file where no run was started; a completed run leaves its lock file, empty")
+    func lockFileDetails() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let empty = folder.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let result = try spinesim(["resume", empty.path, "--quiet"])
+        #expect(result.status == 1 && result.standardError.contains("manifest.json is missing"))
+        #expect(directoryEntries(empty).isEmpty, "\(directoryEntries(empty))")
+
+        let out = folder.appendingPathComponent("out")
+        #expect(try spinesim(["run", try write(smallStdp, "stdp.yaml", in: folder).path, "--out", out.path, "--quiet"]).status == 0)
+        let lock = out.appendingPathComponent(".spinesim.lock")
+        #expect(FileManager.default.fileExists(atPath: lock.path))
+        #expect((try? Data(contentsOf: lock))?.isEmpty == true)
+    }
+}

@@ -141,6 +141,72 @@ struct FaultTests {
                 && result.standardError.contains("configuration is not a mapping"), "\(value): exit \(result.status), \(result.standardError)")
     }
 
+    /// rho_star = 1e-9 makes a volume NaN on day 1: the raster row is
+    /// checked like every other row, so the run stops there, naming the
+    /// file, the column and the day, and no "nan" reaches a file.
+    @Test("a volume that is not a number stops a memory run at raster.csv, naming the column and day")
+    func rasterNaN() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = try write("""
+            experiment: memory
+            seed: 3
+            dendrites: {count: 2, length_um: 20}
+            plasticity: {preset: DPD}
+            initial_population: {density_per_um: 1.5, fraction_potentiated: 0.2857, sizes: equilibrium}
+            turnover:
+              v_min_um3: 0.02
+              spinogenesis: {rate_per_um_per_day: 0, new_volume_um3: 0.03}
+            session: {trials: 1}
+            schedule:
+              - session: {regime: learning, task: A, days: 1}
+              - home_cage: {days: 3, intrinsic_noise: true}
+            recording: {every_days: 1, histogram_days: [0, 4], raster_dendrites: 1}
+            """, "memsmall.yaml", in: folder)
+        let out = folder.appendingPathComponent("out")
+        let result = try spinesim(["run", file.path, "--out", out.path, "--quiet", "--set", "plasticity.rho_star=1e-9"])
+        let lines = result.standardError.split(separator: "\n")
+        #expect(result.status == 1 && lines.count == 1
+                && lines[0].contains("raster.csv: column volume_um3") && lines[0].contains("(day 1) is not a number"), "\(result.standardError)")
+        #expect((manifest(out)?["status"] as? String)?.hasPrefix("failed: raster.csv") == true)
+        let partial = out.appendingPathComponent(".partial")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: partial.path)) ?? [] where name.hasSuffix(".stream") {
+            let text = try String(contentsOf: partial.appendingPathComponent(name), encoding: .utf8).lowercased()
+            #expect(!text.contains("nan"), "\(name) carries NaN")
+        }
+    }
+
+    /// Every spine dies on day 1 and none is born: the days after begin
+    /// with no spine, so their daily fractions are 0/0 — empty cells, and
+    /// left out of the summary's means.
+    @Test("0/0 daily turnover fractions are empty cells and the means are over defined days")
+    func undefinedDailyFractions() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = try write("""
+            experiment: population
+            dendrites: {count: 2, length_um: 20}
+            duration_days: 30
+            initial_population: {density_per_um: 1, sizes: {fixed_um3: 0.021}}
+            size_dynamics: {preset: none, relaxation_days: 0.01, baseline_log_volume: -10}
+            turnover: {spinogenesis: {rate_per_um_per_day: 0}}
+            """, "die.yaml", in: folder)
+        let out = folder.appendingPathComponent("out")
+        #expect(try spinesim(["run", file.path, "--out", out.path, "--quiet"]).status == 0)
+        let lines = try String(contentsOf: out.appendingPathComponent("turnover_daily.csv"), encoding: .utf8).split(separator: "\n")
+        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false)
+        let lost = try #require(header.firstIndex(of: "lost_fraction"))
+        var defined: [Double] = [], empty = 0
+        for line in lines.dropFirst() {
+            let cell = line.split(separator: ",", omittingEmptySubsequences: false)[lost]
+            if cell.isEmpty { empty += 1 } else { defined.append(try #require(Double(cell))) }
+        }
+        #expect(empty > 0 && !defined.isEmpty, "empty \(empty), defined \(defined)")
+        let summary = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any])
+        let mean = try #require(summary["mean_daily_lost_fraction"] as? Double)
+        #expect(abs(mean - defined.reduce(0, +) / Double(defined.count)) < 1e-12, "mean \(mean) over \(defined)")
+    }
+
     @Test("resume creates no lock file where no run was started; a completed run leaves its lock file, empty")
     func lockFileDetails() throws {
         let folder = try temporaryDirectory()

@@ -207,6 +207,43 @@ struct FaultTests {
         #expect(abs(mean - defined.reduce(0, +) / Double(defined.count)) < 1e-12, "mean \(mean) over \(defined)")
     }
 
+    /// A checkpoint whose header was edited and its checksum recomputed:
+    /// refused, naming the file, and the previous one used — the results are
+    /// those of an uninterrupted run.
+    @Test("a forged newest checkpoint is refused, named, and the previous one used",
+          arguments: [("phase", #""phaseIndex":\d+"#, #""phaseIndex":999"#),
+                      ("day", #""dayInPhase":\d+"#, #""dayInPhase":-5"#),
+                      ("path", #""path":\[\]"#, #""path":["zz"]"#),
+                      ("length", #""lengthUm":[0-9.e+]+"#, #""lengthUm":1e308"#),
+                      ("index", #""index":1,"#, #""index":0,"#),
+                      ("daysDone", #""daysDone":\d+"#, #""daysDone":100000"#)])
+    func forgedCheckpoint(name: String, pattern: String, replacement: String) throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = try write(longPopulation.replacingOccurrences(of: "duration_days: 150", with: "duration_days: 40"), "long.yaml", in: folder)
+        let reference = folder.appendingPathComponent("reference")
+        #expect(try spinesim(["run", file.path, "--out", reference.path, "--quiet"]).status == 0)
+        let out = folder.appendingPathComponent("out")
+        let process = try startSpinesim(["run", file.path, "--out", out.path, "--checkpoint-every", "2", "--quiet", "--threads", "1"])
+        waitForCheckpoint(in: out, of: process, count: 2)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("checkpoints").path)
+            .filter { $0.hasSuffix(".ckpt") }.sorted()
+        try #require(checkpoints.count >= 2, "\(checkpoints)")
+        let newest = out.appendingPathComponent("checkpoints/\(checkpoints.last!)")
+        let original = try Data(contentsOf: newest)
+        let edited = forged(original) { replacingFirst(pattern, with: replacement, in: $0) }
+        #expect(edited != original, "\(name): the pattern did not match")
+        try edited.write(to: newest)
+        let resumed = try spinesim(["resume", out.path, "--quiet"])
+        #expect(resumed.status == 0 && resumed.standardError.contains(newest.path) && resumed.standardError.contains("does not fit this run"),
+                "\(name): exit \(resumed.status), \(resumed.standardError)")
+        let expected = try resultFiles(reference), got = try resultFiles(out)
+        #expect(got.keys.sorted() == expected.keys.sorted())
+        for (file, bytes) in expected { #expect(got[file] == bytes, "\(name): \(file) differs after refusing a forged checkpoint") }
+    }
+
     @Test("resume creates no lock file where no run was started; a completed run leaves its lock file, empty")
     func lockFileDetails() throws {
         let folder = try temporaryDirectory()

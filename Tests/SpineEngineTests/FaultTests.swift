@@ -244,6 +244,43 @@ struct FaultTests {
         for (file, bytes) in expected { #expect(got[file] == bytes, "\(name): \(file) differs after refusing a forged checkpoint") }
     }
 
+    @Test("input files: a symlink to a huge file, a FIFO, a device, an alias bomb, duplicate keys")
+    func hostileInputFiles() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func check(_ path: String) throws -> ProcessResult { try spinesim(["check", path]) }
+
+        let huge = folder.appendingPathComponent("huge.bin")
+        try (Data("experiment: stdp\n".utf8) + Data(repeating: 0x20, count: 6 << 20)).write(to: huge)
+        let link = folder.appendingPathComponent("link.yaml")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: huge)
+        let linked = try check(link.path)
+        #expect(linked.status == 2 && linked.standardError.contains("allowed: an experiment file of at most 4194304 bytes"), "\(linked.standardError)")
+
+        let fifo = folder.appendingPathComponent("fifo.yaml")
+        #expect(mkfifo(fifo.path, 0o644) == 0)
+        for path in [fifo.path, "/dev/null", "/dev/zero"] {
+            let result = try check(path)
+            #expect(result.status == 2 && result.standardError.contains("is not a regular file"), "\(path): \(result.standardError)")
+        }
+
+        // Ten levels of ten aliases: 10^10 nodes from about 600 bytes.
+        var bomb = "experiment: stdp\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...9 { bomb += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        let started = Date()
+        let bombed = try check(try write(bomb, "bomb.yaml", in: folder).path)
+        #expect(bombed.status == 2 && bombed.standardError.contains("bomb.yaml:2:5: a0: anchors and aliases"), "\(bombed.standardError)")
+        #expect(Date().timeIntervalSince(started) < 20)
+
+        let top = try check(try write("experiment: stdp\npairing: {pairs: 5, frequency_hz: 1, delta_t_ms: 5}\npairing: {pairs: 6}\n",
+                                      "dup.yaml", in: folder).path)
+        #expect(top.status == 2 && top.standardError.contains("dup.yaml:2:1: pairing: duplicate key") && !top.standardError.contains("Context"),
+                "\(top.standardError)")
+        let nested = try check(try write("experiment: stdp\npairing:\n  pairs: 5\n  frequency_hz: 1\n  pairs: 7\n  delta_t_ms: 5\n",
+                                         "dup2.yaml", in: folder).path)
+        #expect(nested.status == 2 && nested.standardError.contains("dup2.yaml:3:3: pairing.pairs: duplicate key"), "\(nested.standardError)")
+    }
+
     @Test("resume creates no lock file where no run was started; a completed run leaves its lock file, empty")
     func lockFileDetails() throws {
         let folder = try temporaryDirectory()

@@ -131,8 +131,11 @@ density_axis.legend(frameon=False, fontsize=8, loc="lower left")
 # 6. Daily turnover, as percentages of the previous day's spines (spines − gained + lost).
 turnover_days = [r["day"] for r in daily]
 previous = [max(r["spines"] - r["gained"] + r["lost"], 1) for r in daily]
-series = [("gained", [100 * r["gained_fraction"] for r in daily], "tab:blue", "-"),
-          ("lost", [100 * r["lost_fraction"] for r in daily], "tab:red", "-"),
+# A day that began without spines has empty fractions (0/0): not plotted.
+def percent(cell):
+    return float("nan") if cell == "" else 100 * cell
+series = [("gained", [percent(r["gained_fraction"]) for r in daily], "tab:blue", "-"),
+          ("lost", [percent(r["lost_fraction"]) for r in daily], "tab:red", "-"),
           ("births / previous-day spines", [100 * r["births"] / p for r, p in zip(daily, previous)], "tab:blue", ":"),
           ("deaths / previous-day spines", [100 * r["deaths"] / p for r, p in zip(daily, previous)], "tab:red", ":")]
 births = any(r["births"] for r in daily)
@@ -142,7 +145,8 @@ for label, values, color, line in series[:4 if births else 2]:  # without births
 turnover_axis.set_ylim(bottom=0, top=turnover_axis.get_ylim()[1] * 1.35)
 turnover_axis.set_xlabel("day")
 turnover_axis.set_ylabel("daily turnover (% of previous day's spines)")
-lost_mean = 100 * sum(r["lost_fraction"] for r in daily) / len(daily)
+defined = [r["lost_fraction"] for r in daily if r["lost_fraction"] != ""]
+lost_mean = 100 * sum(defined) / max(len(defined), 1)
 turnover_axis.set_title(f"daily turnover (mean lost {lost_mean:.2f}% per day)")
 turnover_axis.legend(frameon=False, fontsize=8, loc="upper right", ncol=2,
                      title=None if births else "no births: nothing gained, deaths = lost", title_fontsize=8)

@@ -93,10 +93,10 @@ struct RobustnessTests {
                     "\(result.standardError)")
         }
         #expect(try manifest(out)["status"] as? String == "completed")
-        #expect(directoryEntries(out).allSatisfy { !$0.hasPrefix(".") && $0 != "checkpoints" })
+        #expect(directoryEntries(out).allSatisfy { (!$0.hasPrefix(".") || $0 == ".spinesim.lock") && $0 != "checkpoints" })
     }
 
-    @Test("--force replaces the previous run (its files, checkpoints, unfinished results) and keeps other files")
+    @Test("--force moves the previous run (its files, checkpoints, unfinished results, other files) aside")
     func forceReplacesPreviousRun() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -112,9 +112,12 @@ struct RobustnessTests {
         let replaced = try spinesim(["run", population.path, "--out", out.path, "--force"])
         #expect(replaced.status == 0 && replaced.standardError.contains("replacing the previous run"))
         let entries = directoryEntries(out)
-        #expect(!entries.contains("stdp.csv") && entries.contains("README.md") && entries.contains("density.csv"))
+        #expect(!entries.contains("stdp.csv") && !entries.contains("README.md") && entries.contains("density.csv"))
         #expect(try manifest(out)["experiment"] as? String == "population")
         #expect(!entries.contains(".partial") && !entries.contains("checkpoints"))
+        let aside = try #require(entries.first { $0.hasPrefix(".previous-") })
+        let moved = directoryEntries(out.appendingPathComponent(aside))
+        #expect(moved.contains("README.md") && moved.contains("stdp.csv") && moved.contains(".partial") && moved.contains("manifest.json"), "\(moved)")
     }
 
     @Test("a directory holding only a failed run's manifest is reused without --force")

@@ -81,7 +81,7 @@ struct RunTests {
         let first = try spinesim(["run", experiment.path, "--out", out.path, "--seed", "77", "--threads", "2", "--quiet"])
         #expect(first.status == 0, "stderr: \(first.standardError)")
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        #expect(files == ["manifest.json", "stdp.csv", "summary.json"])   // no temporary files left
+        #expect(files == [".spinesim.lock", "manifest.json", "stdp.csv", "summary.json"])   // no temporary files left; the lock file stays
 
         let csv = try String(contentsOf: out.appendingPathComponent("stdp.csv"), encoding: .utf8)
         let lines = csv.split(separator: "\n")

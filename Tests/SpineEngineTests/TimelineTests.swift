@@ -116,7 +116,7 @@ struct TimelineTests {
         let expected = try resultFiles(reference), got = try resultFiles(killed)
         #expect(got.keys.sorted() == expected.keys.sorted())
         for (name, data) in expected { #expect(got[name] == data, "\(name) differs after \(kills) kills and resumes") }
-        // Complete: the staging area, the checkpoints and the lock are gone.
+        // Complete: the staging area and the checkpoints are gone (the lock file stays, empty).
         #expect(directoryEntries(killed) == directoryEntries(reference))
         #expect(!FileManager.default.fileExists(atPath: killed.appendingPathComponent(".partial").path))
         #expect(!FileManager.default.fileExists(atPath: killed.appendingPathComponent("checkpoints").path))

@@ -50,22 +50,20 @@ struct CSVDataFile {
             expectedDigest = text
         }
         let path = mapping.source.resolve(given)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw mapping.error(key, node, "no such file '\(path)'; allowed: the path of a CSV file, relative to the experiment file")
-        }
-        guard !isDirectory.boolValue else {
-            throw mapping.error(key, node, "'\(path)' is a directory; allowed: the path of a CSV file")
-        }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        guard size <= maximumFileBytes else {
-            throw mapping.error(key, node, "'\(path)' has \(size) bytes; allowed: a CSV file of at most \(maximumFileBytes) bytes")
-        }
         let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw mapping.error(key, node, "cannot read '\(path)' (\(String(cString: strerror(errno)).lowercased()))")
+        switch BoundedFile.read(path, limit: maximumFileBytes) {
+        case let .success(bytes):
+            data = bytes
+        case .failure(.missing):
+            throw mapping.error(key, node, "no such file '\(path)'; allowed: the path of a CSV file, relative to the experiment file")
+        case .failure(.directory):
+            throw mapping.error(key, node, "'\(path)' is a directory; allowed: the path of a CSV file")
+        case .failure(.notRegular):
+            throw mapping.error(key, node, "'\(path)' is not a regular file (a FIFO, socket or device); allowed: the path of a CSV file")
+        case let .failure(.tooLarge(size)):
+            throw mapping.error(key, node, "'\(path)' has \(size > maximumFileBytes + 1 ? "\(size)" : "more than \(maximumFileBytes)") bytes; allowed: a CSV file of at most \(maximumFileBytes) bytes")
+        case let .failure(.unreadable(reason)):
+            throw mapping.error(key, node, "cannot read '\(path)' (\(reason))")
         }
         let bytes = [UInt8](data)
         let digest = sha256Hex(bytes)

@@ -10,14 +10,23 @@ struct ExperimentDocument {
     init(text: String, fileName: String, directory: String = "", overrides: [String] = []) throws {
         let source = ConfigSource(fileName: fileName, directory: directory)
         var tree: Node
+        // The parser is kept until the tags are checked: it holds the
+        // anchors, which nodes reference only weakly.
+        var parser: Parser?
         do {
-            guard let composed = try Yams.compose(yaml: text) else {
+            parser = try Parser(yaml: text)
+            guard let composed = try parser?.singleRoot() else {
                 throw ConfigError(location: fileName, keyPath: "",
                                   message: "the document is empty; an experiment file is a mapping that starts with 'experiment: <kind>'")
             }
             tree = composed
         } catch let error as ConfigError {
             throw error
+        } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
+            let mark = context.mark
+            let path = ExperimentDocument.blockKeyPath(in: text, line: mark.line, column: mark.column) ?? duplicates.first ?? ""
+            throw ConfigError(location: "\(fileName):\(mark.line):\(mark.column)", keyPath: path,
+                              message: "duplicate key\(duplicates.count > 1 ? "s \(duplicates.map { "'\($0)'" }.joined(separator: ", "))" : ""); allowed: each key once in a mapping")
         } catch let error as YamlError {
             let (position, summary) = ExperimentDocument.summary(of: error)
             throw ConfigError(location: position.map { "\(fileName):\($0)" } ?? fileName, keyPath: "",
@@ -25,7 +34,8 @@ struct ExperimentDocument {
         } catch {
             throw ConfigError(location: fileName, keyPath: "", message: "not valid YAML: \(error)")
         }
-        try ExperimentDocument.checkTags(tree, source: source, path: "")
+        try withExtendedLifetime(parser) { try ExperimentDocument.checkTags(tree, source: source, path: "") }
+        parser = nil
         guard case .mapping = tree else {
             throw ConfigError(location: source.location(of: tree, keyPath: ""), keyPath: "",
                               message: "the document must be a mapping of keys to values, found \(ConfigMapping.describe(tree))")
@@ -42,23 +52,21 @@ struct ExperimentDocument {
     /// Reads and parses the file at `path`.
     init(path: String, overrides: [String] = []) throws {
         let fileName = (path as NSString).lastPathComponent
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ConfigError(location: path, keyPath: "", message: "no such experiment file")
-        }
-        guard !isDirectory.boolValue else {
-            throw ConfigError(location: path, keyPath: "", message: "is a directory, not an experiment file")
-        }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        guard size <= ExperimentDocument.maximumFileBytes else {
-            throw ConfigError(location: path, keyPath: "",
-                              message: "the file has \(size) bytes; allowed: an experiment file of at most \(ExperimentDocument.maximumFileBytes) bytes")
-        }
         let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ConfigError(location: path, keyPath: "", message: "cannot read the experiment file (\(String(cString: strerror(errno)).lowercased()))")
+        switch BoundedFile.read(path, limit: ExperimentDocument.maximumFileBytes) {
+        case let .success(bytes):
+            data = bytes
+        case .failure(.missing):
+            throw ConfigError(location: path, keyPath: "", message: "no such experiment file")
+        case .failure(.directory):
+            throw ConfigError(location: path, keyPath: "", message: "is a directory, not an experiment file")
+        case .failure(.notRegular):
+            throw ConfigError(location: path, keyPath: "", message: "is not a regular file (a FIFO, socket or device); allowed: an experiment file")
+        case let .failure(.tooLarge(size)):
+            throw ConfigError(location: path, keyPath: "",
+                              message: "the file has \(size > ExperimentDocument.maximumFileBytes + 1 ? "\(size)" : "more than \(ExperimentDocument.maximumFileBytes)") bytes; allowed: an experiment file of at most \(ExperimentDocument.maximumFileBytes) bytes")
+        case let .failure(.unreadable(reason)):
+            throw ConfigError(location: path, keyPath: "", message: "cannot read the experiment file (\(reason))")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             let valid = data.prefix { $0 < 0x80 }.count
@@ -67,9 +75,45 @@ struct ExperimentDocument {
         try self.init(text: text, fileName: fileName, directory: (path as NSString).deletingLastPathComponent, overrides: overrides)
     }
 
+    /// The key path of the key written at `line`:`column` (from 1) of a
+    /// block-style document (`a.b.key`), found from the indentation of the
+    /// lines above; nil when the key sits in a flow collection or a list,
+    /// whose path indentation does not tell.
+    static func blockKeyPath(in text: String, line: Int, column: Int) -> String? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.unicodeScalars) }
+        guard (1...lines.count).contains(line), column >= 1 else { return nil }
+        func key(_ scalars: [UnicodeScalar], at start: Int) -> String? {
+            var end = start
+            while end < scalars.count, scalars[end] != ":", scalars[end] != " ", scalars[end] != "{", scalars[end] != "[",
+                  scalars[end] != "-" || end > start { end += 1 }
+            guard end > start, end < scalars.count, scalars[end] == ":" else { return nil }
+            return String(String.UnicodeScalarView(scalars[start..<end]))
+        }
+        let own = lines[line - 1]
+        guard column - 1 < own.count, own[..<(column - 1)].allSatisfy({ $0 == " " }), let name = key(own, at: column - 1) else { return nil }
+        var path = [name], indent = column - 1
+        for number in stride(from: line - 2, through: 0, by: -1) where indent > 0 {
+            let scalars = lines[number]
+            guard let first = scalars.firstIndex(where: { $0 != " " }), scalars[first] != "#" else { continue }
+            guard first < indent else { continue }
+            guard scalars[first] != "-", let parent = key(scalars, at: first) else { return nil }
+            path.insert(parent, at: 0)
+            indent = first
+        }
+        return indent == 0 ? path.joined(separator: ".") : nil
+    }
+
     /// YAML's core tags are the only ones an experiment file may carry
-    /// (an application tag such as `!!python/object` is rejected).
+    /// (an application tag such as `!!python/object` is rejected), and no
+    /// node may carry an anchor (`&name`, reused as `*name`): aliases would
+    /// let a few hundred bytes stand for billions of nodes. The walk stops at
+    /// the first anchored node, before visiting any alias, so it is bounded by
+    /// the text's size.
     static func checkTags(_ node: Node, source: ConfigSource, path: String) throws {
+        if let anchor = node.anchor {
+            throw ConfigError(location: source.location(of: node, keyPath: path), keyPath: path,
+                              message: "anchors and aliases (&\(anchor.rawValue), *\(anchor.rawValue)) are not allowed; allowed: every value written out")
+        }
         let core: Set<String> = [Tag.Name.str, .int, .float, .bool, .null, .map, .seq].map(\.rawValue).reduce(into: []) { $0.insert($1) }
         guard core.contains(node.tag.rawValue) else {
             throw ConfigError(location: source.location(of: node, keyPath: path), keyPath: path,
@@ -101,8 +145,10 @@ struct ExperimentDocument {
             throw ConfigError(location: "--set \(override)", keyPath: path, message: "not a key path; write keys separated by dots, e.g. pairing.pairs=30")
         }
         let value: Node
+        let parser: Parser
         do {
-            guard let parsed = try Yams.compose(yaml: text) else {
+            parser = try Parser(yaml: text)
+            guard let parsed = try parser.singleRoot() else {
                 throw ConfigError(location: "--set \(override)", keyPath: path, message: "the value is empty")
             }
             value = parsed
@@ -112,6 +158,7 @@ struct ExperimentDocument {
             throw ConfigError(location: "--set \(override)", keyPath: path, message: "the value is not valid YAML")
         }
         source.noteOverride(path: path, text: text)
+        try withExtendedLifetime(parser) { try checkTags(value, source: source, path: path) }
         return try set(value, at: keys[...], in: tree, walked: "", override: override)
     }
 

@@ -40,10 +40,11 @@ public struct RunOptions: Sendable {
 public enum ExperimentRunner {
     /// Validates the experiment completely, then runs it into its output
     /// directory (default `Results/<file name>`), holding the directory's
-    /// lock: the previous run is removed (`--force`), `manifest.json` is
-    /// written before (status "running") and after (status "completed",
-    /// "failed: …" or "interrupted: …"), and the results are published just
-    /// before the completed manifest. Returns the output directory.
+    /// lock: whatever the directory held (a previous run, with `--force`) is
+    /// moved aside into `.previous-<time>`, `manifest.json` is written before
+    /// (status "running") and after (status "completed", "failed: …" or
+    /// "interrupted: …"), and the results are published, the completed
+    /// manifest last. Returns the output directory.
     ///
     /// Over MPI ranks every rank validates and runs the experiment; rank 0
     /// alone touches the output directory, the others write nothing there
@@ -67,9 +68,10 @@ public enum ExperimentRunner {
         if world.isRoot {
             directory = try RunDirectory(path: options.outputPath ?? "Results/\(stem)", force: options.force)
             lock = try RunLock(directory)
-            let removed = try directory.removePreviousRun()
-            if !removed.isEmpty && !options.quiet {
-                FileHandle.standardError.write(Data("replacing the previous run in \(directory.url.path) (removed \(removed.joined(separator: ", ")))\n".utf8))
+            if let moved = try directory.movePreviousRunAside() {
+                // Said even with --quiet: files were moved where the user may not look.
+                let shown = moved.entries.prefix(6).joined(separator: ", ") + (moved.entries.count > 6 ? ", …" : "")
+                FileHandle.standardError.write(Data("replacing the previous run in \(directory.url.path): moved its \(moved.entries.count) entries (\(shown)) aside into \(directory.url.appendingPathComponent(moved.folder).path); delete that folder when you no longer need it\n".utf8))
             }
         } else {
             (directory, lock) = (try RunDirectory.scratch(rank: world.rank), nil)
@@ -100,10 +102,11 @@ public enum ExperimentRunner {
         let manifestURL = try RunDirectory(existing: path).file("manifest.json")
         if world.isRoot {
             directory = try RunDirectory(existing: path)
+            let missing = RunError("\(manifestURL.path) is missing: no run was started in \(directory.url.path) (it was stopped before writing anything); run the experiment again")
+            // Checked before locking too: a directory that holds no run gets no lock file.
+            guard FileManager.default.fileExists(atPath: manifestURL.path) else { throw missing }
             lock = try RunLock(directory)
-            guard FileManager.default.fileExists(atPath: manifestURL.path) else {
-                throw RunError("\(manifestURL.path) is missing: no run was started in \(directory.url.path) (it was stopped before writing anything); run the experiment again")
-            }
+            guard FileManager.default.fileExists(atPath: manifestURL.path) else { throw missing }
         } else {
             (directory, lock) = (try RunDirectory.scratch(rank: world.rank), nil)
         }
@@ -116,7 +119,9 @@ public enum ExperimentRunner {
             guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any], let found = object["configuration"] else {
                 throw RunError("no configuration")
             }
-            configuration = found
+            // The configuration is an experiment: a mapping (null, a number or a text is damage).
+            guard let mapping = found as? [String: Any] else { throw RunError("its configuration is not a mapping") }
+            configuration = mapping
         } catch {
             throw RunError("\(manifestURL.path) is damaged or not a SpineSim manifest of this version (\(ExperimentRunner.reason(error))); the run cannot be resumed: run the experiment again")
         }
@@ -197,30 +202,34 @@ public enum ExperimentRunner {
                 exit(130)
             }
         }
-        func finish(_ status: String) {
-            manifest.status = status
-            manifest.finishedAt = Date()
-            let seconds = manifest.finishedAt!.timeIntervalSince(started)
-            manifest.wallSeconds = (manifest.wallSeconds ?? 0) + seconds
-            if !manifest.resumes.isEmpty { manifest.resumes[manifest.resumes.count - 1].wallSeconds = seconds }
+        func finished(_ status: String, outputs: [String] = []) -> Manifest<Experiment> {
+            var final = manifest
+            final.status = status
+            final.outputs = outputs
+            final.finishedAt = Date()
+            let seconds = final.finishedAt!.timeIntervalSince(started)
+            final.wallSeconds = (final.wallSeconds ?? 0) + seconds
+            if !final.resumes.isEmpty { final.resumes[final.resumes.count - 1].wallSeconds = seconds }
+            return final
         }
-        let outputs: [String]
         do {
-            outputs = try experiment.body.run(context)
+            let outputs = try experiment.body.run(context)
             if Cluster.isMPIBuild { manifest.bytesGatheredPerRank = try world.gathered([world.bytesGathered]) }
-            try context.directory.publish(outputs)
+            // The completed manifest is written (synced) beside the staged
+            // results, then published after them: when it cannot be written
+            // (a full disk), no result is published and the failure is recorded
+            // below; results never appear under a "running" manifest.
+            try context.directory.stageManifest(finished("completed", outputs: outputs))
+            try context.directory.publish(outputs + ["manifest.json"])
         } catch let interrupted as RunInterrupted {
-            finish("interrupted: \(interrupted)")
-            context.directory.recordStop(manifest)
+            context.directory.dropStagedManifest()
+            context.directory.recordStop(finished("interrupted: \(interrupted)"))
             throw interrupted
         } catch {
-            finish("failed: \(error)")
-            context.directory.recordStop(manifest)
+            context.directory.dropStagedManifest()
+            context.directory.recordStop(finished("failed: \(error)"))
             throw error
         }
-        manifest.outputs = outputs
-        finish("completed")
-        try context.directory.writeManifest(manifest)
         context.directory.cleanUp(keepCheckpoints: context.keepCheckpoints)
         lock?.release()
     }

@@ -124,6 +124,7 @@ final class MemoryRecorder: TimelineRecorder {
                                                                     criteria: criteria, day: day)) }
         }
         let raster = rasterRows(track)
+        let rasterColumns = MemoryRecorder.tables.first { $0.name == "raster.csv" }!.columns
         for condition in conditions {
             for (task, pattern, point) in retention {
                 try emit("retention.csv", [
@@ -141,7 +142,10 @@ final class MemoryRecorder: TimelineRecorder {
             try emit("size_fit.csv", [.text(condition), .integer(day), .integer(fit.count), .real(orEmpty: fit.mu),
                                                         .real(orEmpty: fit.sigma), .real(orEmpty: fit.ksStatistic)])
             try emit("density.csv", [.text(condition), .integer(day), .real(density)])
-            for row in raster { files["raster.csv"]!.append("\(condition),\(row)\n") }
+            // Checked like every other row: a volume that is not a number stops the run (file, column, day).
+            for row in raster {
+                files["raster.csv"]!.append(try CSVTable.row([.text(condition)] + row, file: "raster.csv", header: rasterColumns))
+            }
             state.last[condition] = ConditionRecord(day: day, fit: fit, densityPerUm: density)
         }
     }
@@ -179,16 +183,16 @@ final class MemoryRecorder: TimelineRecorder {
 
     /// Raster rows without the condition: dendrite, day, spine, position,
     /// volume and the tasks for which the spine is learned ("A+B", or empty).
-    private func rasterRows(_ track: Track) -> [String] {
+    private func rasterRows(_ track: Track) -> [[CSVTable.Cell]] {
         let trained = experiment.schedule.tasks.compactMap { task in track.trained[task].map { (task, $0) } }
-        var rows: [String] = []
+        var rows: [[CSVTable.Cell]] = []
         for dendrite in track.dendrites.prefix(experiment.recording.rasterDendrites) {
             let learned = trained.map { ($0.0, Set($0.1.dendrites[dendrite.index].learned)) }
             let table = dendrite.table
             for i in 0..<table.count {
                 let tasks = learned.filter { $0.1.contains(table.serial[i]) }.map(\.0).joined(separator: "+")
-                rows.append("\(dendrite.index),\(track.day),\(dendrite.spineID(serial: table.serial[i])),"
-                            + "\(CSVTable.format(table.position[i])),\(CSVTable.format(exp(table.logVolume[i]))),\(tasks)")
+                rows.append([.integer(dendrite.index), .integer(track.day), .text(String(dendrite.spineID(serial: table.serial[i]))),
+                             .real(table.position[i]), .real(exp(table.logVolume[i])), .text(tasks)])
             }
         }
         return rows

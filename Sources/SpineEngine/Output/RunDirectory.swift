@@ -3,14 +3,16 @@ import Foundation
 /// The directory a run writes into.
 ///
 /// - Result files are written into `.partial/` while the run goes on and
-///   moved into the directory when it completes (`publish`), just before the
-///   manifest says "completed": only files a completed manifest lists are
-///   results. A run that stops early leaves its results in `.partial/`.
+///   moved into the directory when it completes (`publish`), the completed
+///   manifest (staged beside them) last: only files a completed manifest
+///   lists are results. A run that stops early leaves its results in `.partial/`.
 /// - An existing directory holding anything but a failed run's manifest is
-///   only reused with `force`, which first removes the previous run — its
-///   manifest, the files that manifest lists, `.partial/`, `checkpoints/`,
-///   `final_state/` and temporary files — and keeps everything else (notes,
-///   figures).
+///   only reused with `force`. Before a new run writes its manifest, every
+///   entry the directory holds (but its lock file and earlier
+///   `.previous-*` folders) is moved aside into a new `.previous-<UTC time>`
+///   folder inside it (`movePreviousRunAside`): nothing of an earlier run —
+///   whatever its manifest says, or if it has none — stays beside the new
+///   one's files, and nothing is deleted.
 /// - A run or resume holds an exclusive lock on the directory for its
 ///   lifetime (`RunLock`).
 public struct RunDirectory: Sendable {
@@ -33,7 +35,7 @@ public struct RunDirectory: Sendable {
             let onlyFailedManifest = contents == ["manifest.json"]
                 && (RunDirectory.readManifest(url)?["status"] as? String)?.hasPrefix("failed") == true
             if !contents.isEmpty && !force && !onlyFailedManifest {
-                throw RunError("output directory \(url.path) is not empty (\(contents.count) entries); choose another --out or pass --force to replace the run in it")
+                throw RunError("output directory \(url.path) is not empty (\(contents.count) entries); choose another --out or pass --force to replace the run in it (its files are moved aside into \(url.path)/\(RunDirectory.previousPrefix)<time>)")
             }
         } else {
             do {
@@ -70,26 +72,41 @@ public struct RunDirectory: Sendable {
         return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     }
 
-    /// Removes the previous run (see the type's documentation); returns the
-    /// names removed. Call with the directory's lock held.
-    @discardableResult
-    func removePreviousRun() throws -> [String] {
-        var names = ["manifest.json", ".partial", "checkpoints", "final_state"]
-        names += (RunDirectory.readManifest(url)?["outputs"] as? [String] ?? []).filter { !$0.contains("..") && !$0.hasPrefix("/") }
-        var removed: [String] = []
-        for name in Set(names).sorted() {
-            let target = url.appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: target.path) else { continue }
-            do {
-                try FileManager.default.removeItem(at: target)
-            } catch {
-                throw RunError("cannot remove the previous run's \(name) in \(url.path): \(error.localizedDescription)")
-            }
-            removed.append(name)
+    /// Moves every entry of the directory but its lock file and earlier
+    /// `.previous-*` folders into a new folder `.previous-<UTC time>` inside
+    /// it (renames: nothing is copied or deleted); returns that folder's name
+    /// and the entries moved, nil when there was nothing to move. The old
+    /// manifest is not consulted: it may be missing, damaged or forged. Call
+    /// with the directory's lock held.
+    func movePreviousRunAside(now: Date = Date()) throws -> (folder: String, entries: [String])? {
+        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? [])
+            .filter { $0 != RunLock.fileName && !$0.hasPrefix(RunDirectory.previousPrefix) }.sorted()
+        guard !entries.isEmpty else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        let stem = RunDirectory.previousPrefix + formatter.string(from: now)
+        var name = stem, suffix = 1
+        while FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path) {
+            suffix += 1
+            name = "\(stem)-\(suffix)"
         }
-        removeTemporaryFiles()
-        return removed
+        let folder = url.appendingPathComponent(name, isDirectory: true)
+        guard mkdir(folder.path, 0o755) == 0 else {
+            throw RunError("cannot create \(folder.path) to move the previous run aside: \(String(cString: strerror(errno)))")
+        }
+        for entry in entries {
+            guard rename(url.appendingPathComponent(entry).path, folder.appendingPathComponent(entry).path) == 0 else {
+                throw RunError("cannot move the previous run's \(entry) aside into \(folder.path): \(String(cString: strerror(errno)))")
+            }
+        }
+        AtomicFile.syncDirectory(url)
+        return (name, entries)
     }
+
+    /// The folders a new run moves a previous run's entries into.
+    static let previousPrefix = ".previous-"
 
     /// Removes temporary files of interrupted writes (`.NAME.tmp-PID`).
     func removeTemporaryFiles() {
@@ -139,6 +156,17 @@ public struct RunDirectory: Sendable {
         }
     }
 
+    /// Writes the manifest into the staging area, synced, to be published
+    /// last (`publish`): a completed manifest that cannot be written leaves
+    /// no result published.
+    func stageManifest<Value: Encodable>(_ value: Value) throws {
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        try AtomicFile.write(try JSONOutput.encode(value, file: "manifest.json"), to: staged("manifest.json"), durable: true)
+    }
+
+    /// Removes a staged completed manifest that was not published (the run failed after all).
+    func dropStagedManifest() { unlink(staged("manifest.json").path) }
+
     /// Moves the staged results `names` into the directory (each rename is
     /// atomic) and syncs the directory.
     func publish(_ names: [String]) throws {
@@ -165,11 +193,13 @@ public struct RunDirectory: Sendable {
 /// process on the same directory is refused instead of interleaving its
 /// files with the first one's.
 public final class RunLock: @unchecked Sendable {
-    private let descriptor: Int32
+    private var descriptor: Int32
     private let url: URL
+    /// The lock file's name in a run directory.
+    static let fileName = ".spinesim.lock"
 
     public init(_ directory: RunDirectory) throws {
-        url = directory.file(".spinesim.lock")
+        url = directory.file(RunLock.fileName)
         descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw RunError("cannot create the lock file \(url.path): \(String(cString: strerror(errno)))")
@@ -184,13 +214,18 @@ public final class RunLock: @unchecked Sendable {
         _ = holder.withCString { write(descriptor, $0, strlen($0)) }
     }
 
-    /// Removes the lock file and releases the lock (a run that completed).
+    /// Empties the lock file (it names no holder any more) and releases the
+    /// lock (a run that completed). The file itself stays: unlinking it would
+    /// let a process that opened it just before lock the removed file while a
+    /// third one creates and locks a new one — two holders at once.
     public func release() {
-        unlink(url.path)
+        guard descriptor >= 0 else { return }
+        _ = ftruncate(descriptor, 0)
         close(descriptor)
+        descriptor = -1
     }
 
-    deinit { close(descriptor) }
+    deinit { if descriptor >= 0 { close(descriptor) } }
 }
 
 /// JSON as SpineSim writes it: sorted keys, indented, stable bytes. A value

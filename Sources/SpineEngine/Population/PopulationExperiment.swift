@@ -69,14 +69,17 @@ struct PopulationSummary: Encodable {
                 try fit.encode(value, forKey: name, orNullBecause: "fewer than two spines on day \(row.day)")
             }
         }
-        let days = Double(max(records.daily.count, 1))
-        func mean(_ value: (PopulationRecords.DailyRow) -> Double) -> Double {
-            records.daily.reduce(0) { $0 + value($1) } / days
+        // Daily fractions are defined on days that began with spines (0/0 is
+        // an empty cell in turnover_daily.csv): the means are over those days,
+        // null with a reason when there is none.
+        let defined = records.daily.filter { $0.previousSpines > 0 }
+        var means = encoder.container(keyedBy: SummaryKey.self)
+        for (key, count) in [(Keys.lostFraction, \PopulationRecords.DailyRow.lost), (.gainedFraction, \.gained),
+                             (.deathsPerSpine, \.deaths), (.birthsPerSpine, \.births)] {
+            let mean = defined.isEmpty ? Double.nan
+                : defined.reduce(0) { $0 + Double($1[keyPath: count]) / Double($1.previousSpines) } / Double(defined.count)
+            try means.encode(mean, forKey: key.rawValue, orNullBecause: "no day began with a spine")
         }
-        try c.encode(mean { Double($0.lost) / Double(max($0.previousSpines, 1)) }, forKey: .lostFraction)
-        try c.encode(mean { Double($0.gained) / Double(max($0.previousSpines, 1)) }, forKey: .gainedFraction)
-        try c.encode(mean { Double($0.deaths) / Double(max($0.previousSpines, 1)) }, forKey: .deathsPerSpine)
-        try c.encode(mean { Double($0.births) / Double(max($0.previousSpines, 1)) }, forKey: .birthsPerSpine)
 
         // Fluctuation amplitude ∝ volume^exponent: least squares on logs over bins with ≥ 100 samples.
         let f = records.fluctuations

@@ -281,9 +281,11 @@ final class PopulationRecorder: TimelineRecorder {
         var daily = CSVTable(header: ["day", "spines", "gained", "lost", "gained_fraction", "lost_fraction", "births", "deaths"]
                              + TurnoverWindow.days.flatMap { ["formed_fraction_\($0)_days", "eliminated_fraction_\($0)_days"] })
         for (index, row) in records.daily.enumerated() {
-            let base = Double(max(row.previousSpines, 1))
+            // A day that began without spines has no fractions (0/0): empty cells.
+            let base = Double(row.previousSpines)
+            let fraction = { (count: Int) -> CSVTable.Cell in row.previousSpines > 0 ? .real(Double(count) / base) : .text("") }
             daily.append([.integer(row.day), .integer(row.spines), .integer(row.gained), .integer(row.lost),
-                          .real(Double(row.gained) / base), .real(Double(row.lost) / base), .integer(row.births), .integer(row.deaths)]
+                          fraction(row.gained), fraction(row.lost), .integer(row.births), .integer(row.deaths)]
                          + windows.flatMap { window in
                              window.byRow[index].map { [CSVTable.Cell.real($0.formed), .real($0.eliminated)] } ?? [.text(""), .text("")]
                          })

@@ -353,6 +353,12 @@ final class TimelineRunner {
                 let other = state.identity.map { "run \($0.runID) (seed \($0.seed), configuration \($0.configurationDigest))" } ?? "no run"
                 throw RunError("\(url.lastPathComponent) belongs to \(other), not to the run in \(context.directory.url.path) (run \(context.identity.runID), seed \(context.identity.seed), configuration \(context.identity.configurationDigest)); refusing to resume from it")
             }
+            // The checksum detects damage, not a forged header: its meaning is checked against the plan.
+            if let problem = mismatch(state) {
+                tables.joined().forEach { $0.deallocate() }
+                FileHandle.standardError.write(Data("warning: \(url.path) does not fit this run (\(problem)); refusing it, trying the previous checkpoint\n".utf8))
+                continue
+            }
             return (state, tables, url)
         }
         if !TimelineCheckpoint.files(in: context.directory).isEmpty {
@@ -361,14 +367,93 @@ final class TimelineRunner {
         return nil
     }
 
+    /// What makes a checkpoint's header impossible for this run's plan (nil
+    /// if nothing): its place in the schedule (a path of its branches, a
+    /// phase and a day within it, timeline days consistent over its tracks),
+    /// its progress, its dendrites (indices in range and unique, the
+    /// configured lengths), its trained patterns and its task wiring.
+    private func mismatch(_ state: TimelineCheckpoint) -> String? {
+        let schedule = plan.schedule, lengths = plan.population.dendriteLengthsUm
+        guard state.tasks == schedule.tasks else { return "tasks \(state.tasks), expected \(schedule.tasks)" }
+        guard state.recorders.count == observers.count else { return "\(state.recorders.count) recorder states, expected \(observers.count)" }
+        let leaves = Schedule.leaves(schedule.phases, path: []).count
+        guard (1...leaves).contains(state.tracks.count) else { return "\(state.tracks.count) tracks, expected 1 to \(leaves)" }
+        guard (0...totalDays).contains(state.daysDone) else { return "days done \(state.daysDone), expected 0 to \(totalDays)" }
+        guard state.workDone.isFinite, state.workDone >= 0, state.workDone <= totalWork * (1 + 1e-9) else {
+            return "work done \(state.workDone), expected 0 to \(totalWork)"
+        }
+        var startDay: Int?
+        for (t, track) in state.tracks.enumerated() {
+            let which = "track \(t)"
+            // The path: a branch of the fork that ends each phase list on the way.
+            var list = schedule.phases, elapsed = 0
+            for name in track.path {
+                guard case let .fork(branches) = list.last, let branch = branches.first(where: { $0.name == name }) else {
+                    return "\(which): path \(track.path) is not a branch of the schedule"
+                }
+                elapsed += list.reduce(0) { $0 + $1.days }
+                list = branch.phases
+            }
+            guard (0...list.count).contains(track.phaseIndex) else {
+                return "\(which): phase \(track.phaseIndex), expected 0 to \(list.count)"
+            }
+            let phaseDays = track.phaseIndex < list.count ? list[track.phaseIndex].days : 0
+            guard track.dayInPhase == 0 || (0..<phaseDays).contains(track.dayInPhase) else {
+                return "\(which): day \(track.dayInPhase) of a phase of \(phaseDays) days"
+            }
+            elapsed += list.prefix(track.phaseIndex).reduce(0) { $0 + $1.days } + track.dayInPhase
+            let (start, overflow) = track.day.subtractingReportingOverflow(elapsed)
+            guard !overflow, start >= 0, start == (startDay ?? start) else {
+                return "\(which): timeline day \(track.day) does not follow from its place in the schedule"
+            }
+            startDay = start
+            // The dendrites: each configured dendrite once, at its length.
+            guard track.dendrites.count == lengths.count else {
+                return "\(which): \(track.dendrites.count) dendrites, expected \(lengths.count)"
+            }
+            var seen = Set<Int>()
+            for dendrite in track.dendrites {
+                guard lengths.indices.contains(dendrite.index), seen.insert(dendrite.index).inserted else {
+                    return "\(which): dendrite index \(dendrite.index) is out of range or repeated"
+                }
+                guard dendrite.lengthUm == lengths[dendrite.index] else {
+                    return "\(which): dendrite \(dendrite.index) is \(dendrite.lengthUm) µm long, configured \(lengths[dendrite.index]) µm"
+                }
+            }
+            for (task, pattern) in track.trained {
+                guard schedule.tasks.contains(task), pattern.dendrites.count == lengths.count,
+                      pattern.dendrites.allSatisfy({ $0.serials.count == $0.volumesUm3.count }) else {
+                    return "\(which): the trained pattern of task '\(task)' does not fit the dendrites and tasks"
+                }
+            }
+            if let wiring = track.wiring {
+                guard wiring.count == schedule.tasks.count else { return "\(which): \(wiring.count) task wirings, expected \(schedule.tasks.count)" }
+                let longest = plan.population.longestDendriteUm
+                for record in wiring {
+                    let l = record.correlationLengthUm
+                    let nodes = l > 0 ? (longest + 2 * TaskField.windowPerLength * l) / (TaskField.spacingPerLength * l) : 0
+                    guard l.isFinite, l >= 0, (0...1).contains(record.taskFraction), nodes <= ResourceLimits.maximumNodesPerTaskField else {
+                        return "\(which): a task wiring (correlation length \(l) µm, fraction \(record.taskFraction)) is out of range"
+                    }
+                }
+            }
+        }
+        return nil
+    }
+
     private func restore(_ state: TimelineCheckpoint, tables: [[SpineTable]], from url: URL) throws -> (Job, [Job]) {
-        guard state.tasks == plan.schedule.tasks, state.recorders.count == observers.count, !state.tracks.isEmpty,
-              state.tracks.allSatisfy({ $0.dendrites.count == plan.population.dendriteCount }) else {
+        if let problem = mismatch(state) {   // a checkpoint rank 0 sent was checked there; this is the same check
             tables.joined().forEach { $0.deallocate() }
-            throw RunError("\(url.lastPathComponent) does not match this experiment (tasks \(state.tasks), \(state.tracks.first?.dendrites.count ?? 0) dendrites)")
+            throw RunError("\(url.lastPathComponent) does not fit this run (\(problem))")
         }
         let tracks = try TimelineCheckpoint.tracks(state, tables: tables, reseeded: nil)
-        for (recorder, data) in zip(recorders, state.recorders) { try recorder.begin(resuming: data) }
+        for (recorder, data) in zip(recorders, state.recorders) {
+            do {
+                try recorder.begin(resuming: data)
+            } catch {
+                throw RunError("\(url.path): a recorder's state cannot be read (\(ExperimentRunner.reason(error))); the run cannot be resumed from it")
+            }
+        }
         daysDone = state.daysDone
         workDone = state.workDone
         let jobs = zip(tracks, state.tracks).map { Job(track: $0, phaseIndex: $1.phaseIndex, dayInPhase: $1.dayInPhase) }

@@ -73,8 +73,13 @@ $(VENV)/.installed: Experiments/requirements.txt python/pyproject.toml
 
 # The default experiment: memory stability after learning or no task, with
 # intrinsic size noise on or off (14 days of training, 90 of home cage).
+# The run goes into a scratch directory (--force moves a previous run aside
+# whole) and its files are then copied beside the README of Results/.
 run: release venv
-	$(SPINESIM) run Experiments/memory-stability.yaml --out Results/memory-stability --force
+	rm -rf .run-memory-stability
+	$(SPINESIM) run Experiments/memory-stability.yaml --out .run-memory-stability
+	cp -R .run-memory-stability/* Results/memory-stability/
+	rm -rf .run-memory-stability
 	$(PYTHON) Experiments/plot_memory.py Results/memory-stability --raster-condition learning_noise_on
 
 test: build venv

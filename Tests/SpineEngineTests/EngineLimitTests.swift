@@ -2,7 +2,7 @@ import Foundation
 @testable import SpineEngine
 import Testing
 
-/// Accepted inputs that used to crash or hang (issue 18 audit): window
+/// Accepted inputs that used to crash or hang: window
 /// lengths, total work, the equilibrium draw, --threads, the order of the
 /// spine-count and v_min checks. Each is refused with exit 2, one `error:`
 /// line naming the key, and nothing written.

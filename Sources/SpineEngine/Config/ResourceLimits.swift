@@ -198,11 +198,11 @@ public enum ResourceLimits {
                 let above = sd > 0 ? CDF.standardNormalUpper((b - mean) / sd) : (mean > b ? 1 : 0)
                 acceptance = above
                 if case .equilibrium = population.sizes, rho == 0, count / above <= maximumInitialDraws {
-                    // The sampler then keeps a draw with its equilibrium weight (docs/MODEL.md §3).
+                    // The sampler then keeps a draw with its equilibrium weight (docs/MODEL.md §4, initial population).
                     let kept = equilibriumWeightAcceptance(model, mean: mean, sd: sd, above: b)
                     if !(count / (above * kept) <= maximumInitialDraws) {
                         throw root.error("initial_population.sizes", root.peek(path: "initial_population.sizes"),
-                                         "'equilibrium' keeps a drawn size of a depressed spine with probability \(String(format: "%.3g", kept)) (its equilibrium weight, docs/MODEL.md §3, over the stationary law of ln v with size_dynamics.stationary_sd \(ConfigMapping.format(sd)) above ln v_min \(ConfigMapping.format(b))), so the population could not be drawn in reasonable time; allowed: sizes: stationary, or size dynamics whose stationary law overlaps the equilibrium law (a larger size_dynamics.stationary_sd, a v_min nearer the sizes)")
+                                         "'equilibrium' keeps a drawn size of a depressed spine with probability \(String(format: "%.3g", kept)) (its equilibrium weight, docs/MODEL.md §4, over the stationary law of ln v with size_dynamics.stationary_sd \(ConfigMapping.format(sd)) above ln v_min \(ConfigMapping.format(b))), so the population could not be drawn in reasonable time; allowed: sizes: stationary, or size dynamics whose stationary law overlaps the equilibrium law (a larger size_dynamics.stationary_sd, a v_min nearer the sizes)")
                     }
                 }
             case let .lognormal(mu, sigma):

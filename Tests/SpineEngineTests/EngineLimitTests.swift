@@ -1,4 +1,5 @@
 import Foundation
+import GSL
 @testable import SpineEngine
 import Testing
 
@@ -99,6 +100,28 @@ struct EngineLimitTests {
         try refused(file.path, ["--set", "size_dynamics.stationary_sd=0.001"], naming: "initial_population.sizes", check: true)
         try refused(file.path, ["--set", "size_dynamics.stationary_sd=1e-9"], naming: "initial_population.sizes", check: true)
         try refused(file.path, ["--set", "turnover.v_min_um3=1e-300"], naming: "error:", check: true)
+    }
+
+    @Test("the initial-size sampler stops after a bounded number of draws with an error naming the keys")
+    func samplerCap() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("memsmall.yaml")
+        try smallMemory.write(to: file, atomically: true, encoding: .utf8)
+        let memory = try #require(try Experiment.load(path: file.path).body as? MemoryExperiment)
+        var model = try memory.settings.resolvedModel(ensembles: 1).model
+        let sampler = try InitialSizeSampler(population: memory.population, model: model)
+        #expect(try RandomStream(seed: 5).withHandle { try sampler.draw(efficacy: 0, random: $0) }.logVolume > model.turnover.eliminationLogVolume)
+        // A v_min far above every size (validation refuses it): every draw is rejected.
+        model.turnover.minimumVolume = 1e6
+        let hopeless = try InitialSizeSampler(population: memory.population, model: model)
+        for rho in [0.0, 1.0] {
+            #expect {
+                try RandomStream(seed: 5).withHandle { try hopeless.draw(efficacy: rho, random: $0) }
+            } throws: { error in
+                "\(error)".contains("initial_population.sizes") && "\(error)".contains("turnover.v_min_um3")
+            }
+        }
     }
 
     @Test("--threads outside 1…max(1024, 4 × CPUs) is refused with one error line")

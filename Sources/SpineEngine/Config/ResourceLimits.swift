@@ -48,12 +48,14 @@ public enum ResourceLimits {
     // MARK: total work
 
     /// The default budget of a run's work (`--max-work` overrides it), in
-    /// grid cell-steps: about an hour of one core at a few ns per cell-step.
+    /// grid cell-steps: about an hour of one core at about 5 ns a cell-step,
+    /// and over 20× the largest shipped experiment (memory-reactivation).
     public static let defaultMaximumWork = 1e12
     /// What one efficacy segment of one repetition costs, in grid cell-steps
-    /// (an order of magnitude: a segment is an exact relaxation or a short
-    /// stochastic integration, docs/MODEL.md §1).
-    static let segmentCost = 100.0
+    /// (a segment is an exact relaxation or a short stochastic integration,
+    /// docs/MODEL.md §1; measured on the heterosynaptic kind: about 90 ns a
+    /// segment against about 5 ns a cell-step).
+    static let segmentCost = 20.0
 
     /// The work of a run: grid cell-steps of its windows of activity (spine
     /// steps where no grid runs), and efficacy segments of its repetitions
@@ -142,7 +144,7 @@ public enum ResourceLimits {
         let allowed = limit ?? defaultMaximumWork
         guard work.cellSteps <= allowed else {
             throw ConfigError(location: "work", keyPath: work.dominantKey,
-                              message: "the run would compute about \(String(format: "%.2g", work.cellSteps)) grid cell-steps (\(work.description)); allowed: at most \(String(format: "%.2g", allowed)) (\(limit == nil ? "the default budget, about an hour of one core and 10× the largest shipped experiment" : "--max-work")); lower \(work.dominantKey), or use --max-work to raise the limit")
+                              message: "the run would compute about \(String(format: "%.2g", work.cellSteps)) grid cell-steps (\(work.description)); allowed: at most \(String(format: "%.2g", allowed)) (\(limit == nil ? "the default budget, about an hour of one core" : "--max-work")); lower \(work.dominantKey), or use --max-work to raise the limit")
         }
     }
 

@@ -5,11 +5,11 @@ import SpineModel
 
 /// Threads and seed of the simulation benchmarks.
 struct BenchExecution: ParsableArguments {
-    @Option(help: "Worker threads (default: the CPUs this process may use: its affinity mask, SLURM_CPUS_PER_TASK).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Worker threads (default: the CPUs this process may use: its affinity mask, SLURM_CPUS_PER_TASK).") var threads: Int?
     @Option(help: "Run seed.") var seed: UInt64 = 1
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        try ThreadLimit.validate(threads)
     }
 
     var threadCount: Int { threads ?? AvailableCPUs.count }

@@ -76,7 +76,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
 
 /// How a run executes (shared by `run` and `resume`).
 struct ExecutionOptions: ParsableArguments {
-    @Option(help: "Worker threads of each MPI rank, or of the process (default: the CPUs it may use: its affinity mask, at most SLURM_CPUS_PER_TASK). Results do not depend on it.")
+    @Option(parsing: .unconditional, help: "Worker threads of each MPI rank, or of the process (default: the CPUs it may use: its affinity mask, at most SLURM_CPUS_PER_TASK; at most 1024 or 4 × the CPUs). Results do not depend on it.")
     var threads: Int?
 
     @Option(help: "Write a checkpoint every this many simulated days (experiments that run over days: population, learning-vs-notask, memory); resume with `spinesim resume DIR`.")
@@ -89,11 +89,15 @@ struct ExecutionOptions: ParsableArguments {
             transform: MemorySize.parse)
     var maxMemory: Double?
 
+    @Option(help: ArgumentHelp("The most work a run may compute, in grid cell-steps, e.g. 1e13 (default: 1e12, about an hour of one core).", valueName: "cell-steps"),
+            transform: WorkSize.parse)
+    var maxWork: Double?
+
     @Flag(help: "No progress output.")
     var quiet = false
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try ThreadLimit.validate(threads)
         if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1 day, got \(checkpointEvery)") }
     }
 }
@@ -131,7 +135,7 @@ struct Run: ParsableCommand {
             let directory = try ExperimentRunner.run(RunOptions(
                 experimentPath: experiment, outputPath: out, seed: seed, threads: execution.threads,
                 overrides: overrides, force: force, quiet: execution.quiet, checkpointEveryDays: execution.checkpointEvery,
-                keepCheckpoints: execution.keepCheckpoints, maximumMemoryBytes: execution.maxMemory))
+                keepCheckpoints: execution.keepCheckpoints, maximumMemoryBytes: execution.maxMemory, maximumWork: execution.maxWork))
             if !execution.quiet && Cluster.world.isRoot { FileHandle.standardError.write(Data("results in \(directory.path)\n".utf8)) }
         }
     }
@@ -174,22 +178,52 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a setting (repeatable).", valueName: "key.path=value"))
     var overrides: [String] = []
 
-    @Option(help: "Worker threads the run would use (default: the CPUs this process may use: its affinity mask, SLURM_CPUS_PER_TASK).")
+    @Option(parsing: .unconditional, help: "Worker threads the run would use (default: the CPUs this process may use: its affinity mask, SLURM_CPUS_PER_TASK).")
     var threads: Int?
 
     @Option(help: ArgumentHelp("The most memory a run may need, e.g. 8G or 500M (default: this machine's memory).", valueName: "bytes"),
             transform: MemorySize.parse)
     var maxMemory: Double?
 
+    @Option(help: ArgumentHelp("The most work a run may compute, in grid cell-steps (default: 1e12).", valueName: "cell-steps"),
+            transform: WorkSize.parse)
+    var maxWork: Double?
+
+    func validate() throws {
+        try ThreadLimit.validate(threads)
+    }
+
     func run() throws {
         try reportingErrors {
             let loaded = try Experiment.load(path: experiment, overrides: overrides)
+            if let work = loaded.body.work() { try ResourceLimits.check(work, limit: maxWork) }
             if let estimate = loaded.body.estimate(threads: threads ?? AvailableCPUs.count) {
                 try ResourceLimits.check(estimate, limit: maxMemory)
                 FileHandle.standardError.write(Data("memory estimate: \(ResourceLimits.format(bytes: estimate.bytes)) (\(estimate.description)); limit \(ResourceLimits.format(bytes: maxMemory ?? ResourceLimits.physicalMemory))\n".utf8))
             }
             FileHandle.standardOutput.write(try JSONOutput.encode(loaded))
         }
+    }
+}
+
+/// `--threads`: from 1 to `ExperimentRunner.maximumThreads`.
+enum ThreadLimit {
+    static func validate(_ threads: Int?) throws {
+        guard let threads else { return }
+        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if threads > ExperimentRunner.maximumThreads {
+            throw ValidationError("--threads must be at most \(ExperimentRunner.maximumThreads) (1024, or 4 × this machine's \(ProcessInfo.processInfo.activeProcessorCount) CPUs), got \(threads)")
+        }
+    }
+}
+
+/// `--max-work` values: a positive number of grid cell-steps.
+enum WorkSize {
+    static func parse(_ text: String) throws -> Double {
+        guard let value = Double(text), value.isFinite, value > 0 else {
+            throw ValidationError("--max-work \(text): allowed: a positive number of grid cell-steps, e.g. 1e13")
+        }
+        return value
     }
 }
 

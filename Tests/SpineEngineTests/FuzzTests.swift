@@ -133,4 +133,64 @@ struct FuzzTests {
         }
         #expect(rejected >= mappings.count, "\(name): only \(rejected) of \(mutations.count) variants were rejected")
     }
+
+    /// Reduced shipped experiments, and the numeric keys whose extreme values
+    /// are also run: at 1e-300, 1e-9 and 1e9 the `bounded` keys (frequencies
+    /// and windows with real bounds) must finish in seconds; at the edges of
+    /// the ranges (1000, 0.01) any key may run long, but nothing may crash.
+    static let runnable: [(file: String, reduced: [String], keys: [String], bounded: Set<String>)] = [
+        ("cooperativity.yaml", ["trials=2", "distances_um=[1.5]", "delays_min=[0.5]", "tail_s=10"],
+         ["ltp.frequency_hz", "test.frequency_hz", "ltp.pulses", "trials", "diffusion.time_step_ms",
+          "heterosynaptic.cooperativity.update_interval_ms"],
+         ["ltp.frequency_hz", "test.frequency_hz"]),
+        ("heterosynaptic.yaml", ["repetitions=2", "cluster.sizes=[2]", "timing.delays_ms=[0]", "diffusion_sweep.diffusion_um2_per_ms=[0.22]",
+                                 "neighbours.distances_um=[1]", "timing.distances_um=[1]", "diffusion_sweep.distances_um=[1]", "pairing.pairs=5",
+                                 "heterosynaptic.dendritic_spikes.enabled=true"],
+         ["pairing.frequency_hz", "pairing.pairs", "repetitions", "heterosynaptic.dendritic_spikes.window_ms", "diffusion.time_step_ms",
+          "diffusion.grid_spacing_um"],
+         ["pairing.frequency_hz", "heterosynaptic.dendritic_spikes.window_ms"]),
+        ("heterosynaptic-oh2015.yaml", ["repetitions=2", "correlation_repetitions=2", "stimulated_counts=[1]", "neighbours.distances_um=[1]",
+                                        "stimulation.pulses=5"],
+         ["stimulation.frequency_hz", "stimulation.pulses", "repetitions"], ["stimulation.frequency_hz"]),
+    ]
+
+    @Test("extreme values that check accepts also run: no crash, and bounded keys finish in seconds",
+          arguments: runnable.map(\.file))
+    func acceptedExtremesRun(file: String) throws {
+        let entry = FuzzTests.runnable.first { $0.file == file }!
+        let path = packageRoot.appendingPathComponent("Experiments/\(file)").path
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let reduced = entry.reduced.flatMap { ["--set", $0] }
+        var ran = 0
+        for key in entry.keys {
+            for value in ["1e-300", "1e-9", "1e9", "1000", "0.01"] {
+                let overrides = reduced + ["--set", "\(key)=\(value)"]
+                guard try spinesim(["check", path] + overrides).status == 0 else { continue }
+                let out = folder.appendingPathComponent("\(key)-\(value)")
+                let process = Process()
+                process.executableURL = spinesimExecutable
+                process.arguments = ["run", path, "--out", out.path, "--quiet", "--threads", "1"] + overrides
+                process.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                ran += 1
+                let deadline = Date().addingTimeInterval(4)
+                while process.isRunning && Date() < deadline { usleep(20_000) }
+                let timedOut = process.isRunning
+                if timedOut {
+                    kill(process.processIdentifier, SIGKILL)
+                    process.waitUntilExit()
+                    let extreme = ["1e-300", "1e-9", "1e9"].contains(value)
+                    #expect(!(extreme && entry.bounded.contains(key)), "\(file) --set \(key)=\(value): accepted, still running after 4 s")
+                    continue
+                }
+                process.waitUntilExit()
+                #expect(process.terminationReason == .exit && [0, 1].contains(process.terminationStatus),
+                        "\(file) --set \(key)=\(value): accepted, then ended with \(process.terminationReason == .exit ? "exit" : "signal") \(process.terminationStatus)")
+            }
+        }
+        #expect(ran > 0, "\(file): no variant was accepted, nothing ran")
+    }
 }

@@ -158,7 +158,7 @@ public enum CalciumWindow {
         }
         // A whole number of steps fills the window exactly.
         var gridParameters = diffusion
-        let steps = max(1, Int((inputs.durationMs / diffusion.timeStepMs).rounded(.up)))
+        let steps = try ResourceLimits.windowSteps(durationMs: inputs.durationMs, timeStepMs: diffusion.timeStepMs)
         gridParameters.timeStepMs = inputs.durationMs / Double(steps)
         let grid = diffusion.enabled
             ? try DendriticCalcium(lengthUm: lengthUm, parameters: gridParameters, tauCalciumMs: p.tauCalciumMs,

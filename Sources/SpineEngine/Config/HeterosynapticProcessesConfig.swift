@@ -9,7 +9,7 @@ extension HeterosynapticProcesses {
             .section("dendritic_spikes", \.dendriticSpikes, SettingSection("dendritic_spikes", [
                 .flag("enabled", \.enabled, "Local dendritic spikes (§2b)"),
                 .integer("min_events", \.minimumEvents, 1...100_000, unit: "events", "N_spike: input events in a stretch within the window that fire a spike"),
-                .number("window_ms", \.windowMs, .positive(upTo: 10_000), unit: "ms", "W_spike: the window of those events"),
+                .number("window_ms", \.windowMs, .from(0.01, to: 10_000), unit: "ms", "W_spike: the window of those events"),
                 .number("stretch_um", \.stretchUm, .above(0.1, upTo: 100_000), unit: "µm", "L_spike: length of a dendritic stretch"),
                 .number("calcium_over_post", \.calciumOverPost, .from(0, to: 1000), unit: "C_post", "κ_spike: calcium a spike brings, in units of C_post"),
                 .number("refractory_ms", \.refractoryMs, .from(0, to: 100_000), unit: "ms", "T_ref: refractory time of a stretch"),

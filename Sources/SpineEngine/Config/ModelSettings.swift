@@ -481,7 +481,7 @@ public struct ModelSettings: Sendable {
             .number("mu_eta_um3_per_s", \.muEta, .positive(upTo: 100), unit: "µm³/s", "μ_η: mean additive rate"),
             .number("sigma_epsilon_sq_per_s", \.sigmaEpsilonSquared, .from(0, to: 100), unit: "1/s", "σ_ε²: variance rate of the multiplicative noise (below 2|μ_ε|)"),
             .number("sigma_eta_sq_um6_per_s", \.sigmaEtaSquared, .positive(upTo: 100), unit: "µm⁶/s", "σ_η²: variance rate of the additive noise"),
-            .number("substep_s", \.substepSeconds, .positive(upTo: 3600), unit: "s", "Integration substep of the Kesten process"),
+            .number("substep_s", \.substepSeconds, .from(0.001, to: 3600), unit: "s", "Integration substep of the Kesten process"),
         ])
     }
 

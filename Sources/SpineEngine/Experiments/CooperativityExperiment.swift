@@ -128,10 +128,33 @@ extension CooperativityExperiment {
             throw root.error("distances_um", root.value("distances_um"),
                              "the test spine would sit beyond the dendrite's end; allowed: distances below half of dendrite.length_um (\(ConfigMapping.format(0.5 * length)) µm)")
         }
-        try ResourceLimits.checkGrid(diffusion, lengthUm: length, windowMs: 0, in: root)
-        return CooperativityExperiment(plasticity: plasticity, diffusion: diffusion, processes: processes, dendriteLengthUm: length,
-                                       spineVolumeUm3: volume, ltp: ltp, test: test, distancesUm: distances, delaysMinutes: delays,
-                                       trials: trials, tailSeconds: tail)
+        let experiment = CooperativityExperiment(plasticity: plasticity, diffusion: diffusion, processes: processes, dendriteLengthUm: length,
+                                                 spineVolumeUm3: volume, ltp: ltp, test: test, distancesUm: distances, delaysMinutes: delays,
+                                                 trials: trials, tailSeconds: tail)
+        // The cooperativity messenger always runs: every window is stepped (docs/MODEL.md §2d).
+        try ResourceLimits.checkGrid(diffusion, lengthUm: length, windowMs: experiment.longestWindowMs, stepped: true,
+                                     windowKey: experiment.windowKey, in: root)
+        return experiment
+    }
+
+    /// The length of the longest trial window (`fractionPotentiated`), in floating point.
+    var longestWindowMs: Double {
+        10 + ltp.durationMs + (delaysMinutes.max() ?? 0) * 60_000 + test.durationMs + tailSeconds * 1000
+    }
+
+    /// The setting that makes the trial window longest.
+    var windowKey: String {
+        [("ltp.frequency_hz", ltp.durationMs), ("delays_min", (delaysMinutes.max() ?? 0) * 60_000),
+         ("test.frequency_hz", test.durationMs), ("tail_s", tailSeconds * 1000)].max { $0.1 < $1.1 }!.0
+    }
+
+    public func work() -> ResourceLimits.Work? {
+        let windows = points.map { point in
+            ResourceLimits.Window(durationMs: 10 + ltp.durationMs + point.delayMinutes * 60_000 + test.durationMs + tailSeconds * 1000,
+                                  spines: 2, diffusion: diffusion, stepped: true, count: Double(trials),
+                                  events: Double(max(ltp.pulses, test.pulses)))
+        }
+        return ResourceLimits.work(of: windows, lengthUm: dendriteLengthUm, keys: .init(window: windowKey, windows: "trials", repetitions: nil))
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -182,7 +205,7 @@ extension CooperativityExperiment.Stimulus {
     static func settings(ltp: Bool) -> SettingSection<Self> {
         SettingSection(ltp ? "ltp" : "test", [
             .integer("pulses", \.pulses, 1...100_000, "Presynaptic pulses"),
-            .number("frequency_hz", \.frequencyHz, .positive(upTo: 1000), unit: "Hz", "Pulse frequency"),
+            .number("frequency_hz", \.frequencyHz, .from(0.001, to: 1000), unit: "Hz", "Pulse frequency"),
             .number("calcium_over_pre", \.calciumOverPre, .positive(upTo: 1000), unit: "C_pre", "Calcium of a pulse, in units of C_pre"),
         ])
     }

@@ -75,10 +75,15 @@ public protocol ExperimentBody: Encodable, Sendable {
 
     /// The memory a run on `threads` workers will hold at most (nil: small).
     func estimate(threads: Int) -> ResourceLimits.Estimate?
+
+    /// The work of its windows of activity (nil: small), checked against a
+    /// budget at validation.
+    func work() -> ResourceLimits.Work?
 }
 
 extension ExperimentBody {
     public func estimate(threads: Int) -> ResourceLimits.Estimate? { nil }
+    public func work() -> ResourceLimits.Work? { nil }
 }
 
 /// An experiment file, fully validated, with presets, defaults and

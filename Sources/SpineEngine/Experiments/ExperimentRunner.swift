@@ -16,13 +16,15 @@ public struct RunOptions: Sendable {
     public var keepCheckpoints: Bool
     /// The most memory the run may need (bytes; nil: this machine's memory).
     public var maximumMemoryBytes: Double?
+    /// The most work the run may compute (grid cell-steps; nil: `ResourceLimits.defaultMaximumWork`).
+    public var maximumWork: Double?
     /// The command the manifest records (default: this process's command
     /// line; a sweep records each entry's equivalent `spinesim run`).
     public var command: [String]?
 
     public init(experimentPath: String, outputPath: String? = nil, seed: UInt64? = nil, threads: Int? = nil,
                 overrides: [String] = [], force: Bool = false, quiet: Bool = false, checkpointEveryDays: Int? = nil,
-                keepCheckpoints: Bool = false, maximumMemoryBytes: Double? = nil, command: [String]? = nil) {
+                keepCheckpoints: Bool = false, maximumMemoryBytes: Double? = nil, maximumWork: Double? = nil, command: [String]? = nil) {
         self.experimentPath = experimentPath
         self.outputPath = outputPath
         self.seed = seed
@@ -33,6 +35,7 @@ public struct RunOptions: Sendable {
         self.checkpointEveryDays = checkpointEveryDays
         self.keepCheckpoints = keepCheckpoints
         self.maximumMemoryBytes = maximumMemoryBytes
+        self.maximumWork = maximumWork
         self.command = command
     }
 }
@@ -62,6 +65,7 @@ public enum ExperimentRunner {
         if let estimate = experiment.body.estimate(threads: threads) {
             try ResourceLimits.check(estimate, limit: options.maximumMemoryBytes)
         }
+        if let work = experiment.body.work() { try ResourceLimits.check(work, limit: options.maximumWork) }
         let stem = ((options.experimentPath as NSString).lastPathComponent as NSString).deletingPathExtension
         let world = Cluster.world
         let directory: RunDirectory, lock: RunLock?
@@ -157,8 +161,14 @@ public enum ExperimentRunner {
     static func threadCount(_ requested: Int?) throws -> Int {
         let threads = requested ?? AvailableCPUs.count
         guard threads >= 1 else { throw RunError("--threads \(threads) is not allowed; allowed: an integer ≥ 1") }
+        guard threads <= maximumThreads else {
+            throw RunError("--threads \(threads) is not allowed; allowed: at most \(maximumThreads) (1024, or 4 × this machine's \(ProcessInfo.processInfo.activeProcessorCount) CPUs)")
+        }
         return threads
     }
+
+    /// The most worker threads a run may ask for: 1024, or 4 × the CPUs.
+    public static var maximumThreads: Int { max(1024, 4 * ProcessInfo.processInfo.activeProcessorCount) }
 
     /// An error's message without Foundation's dump.
     static func reason(_ error: Error) -> String {

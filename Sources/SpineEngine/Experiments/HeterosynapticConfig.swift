@@ -54,19 +54,41 @@ extension HeterosynapticExperiment {
         let farthest = HeterosynapticExperiment.clusterStartUm
             + Double(max(sizes.max()!, timingSize, sweepSize) - 1) * spacing
             + (distances + timingDistances + sweepDistances).max()!
-        try ResourceLimits.checkGrid(diffusion, lengthUm: length, windowMs: 0, in: root)
         guard farthest < length else {
             throw root.error("dendrite", root.value("dendrite"), "the farthest neighbour sits at \(ConfigMapping.format(farthest)) µm; allowed: dendrite.length_um above it")
         }
         guard max(sizes.max()!, timingSize, sweepSize) + max(distances.count, timingDistances.count, sweepDistances.count) <= 256 else {
             throw root.error("neighbours", root.value("neighbours"), "a condition would have more than 256 spines; allowed: cluster size + distances ≤ 256")
         }
-        return HeterosynapticExperiment(
+        let experiment = HeterosynapticExperiment(
             plasticity: plasticity, diffusion: diffusion, size: size, dendriteLengthUm: length, spineVolumeUm3: volume,
             clusterSpacingUm: spacing, pairing: pairing, backpropagationToAllSpines: everywhere,
             neighbourDistancesUm: distances, repetitions: repetitions, volumeReadoutDays: readoutDays,
             clusterSizes: sizes, timingClusterSize: timingSize, timingDelaysMs: delays, timingDistancesUm: timingDistances,
             diffusionClusterSize: sweepSize, diffusionValues: values, diffusionDistancesUm: sweepDistances, processes: processes)
+        let longest = experiment.windows.map(\.durationMs).max() ?? 0
+        try ResourceLimits.checkGrid(diffusion, lengthUm: length, windowMs: longest, stepped: experiment.windows.contains { $0.stepped },
+                                     windowKey: "pairing.pairs, pairing.frequency_hz", in: root)
+        return experiment
+    }
+
+    /// Its windows, one per condition (docs/MODEL.md §2a): the length of
+    /// `window(_:)` computed in floating point.
+    var windows: [ResourceLimits.Window] {
+        let p = plasticity.parameters
+        return conditions.map { c in
+            let delay = c.delayMs ?? 0
+            let lead = 10 + max(0, -pairing.deltaTMs, -delay)
+            let duration = lead + Double(pairing.pairs - 1) * 1000 / pairing.frequencyHz + max(0, pairing.deltaTMs, delay) + p.delayMs + 1000
+            return ResourceLimits.Window(durationMs: duration, spines: Double(c.clusterSize + c.distancesUm.count), diffusion: c.diffusion,
+                                         stepped: c.processes.anyEnabled, count: 1, events: Double(pairing.pairs),
+                                         repetitions: c.role == .clusterOnly ? 0 : Double(repetitions))
+        }
+    }
+
+    public func work() -> ResourceLimits.Work? {
+        ResourceLimits.work(of: windows, lengthUm: dendriteLengthUm,
+                            keys: .init(window: "pairing.frequency_hz", windows: "timing.delays_ms", repetitions: "repetitions"))
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -127,7 +149,7 @@ extension HeterosynapticExperiment {
         static var pairing: SettingSection<PairingProtocol> {
             SettingSection("pairing-cluster", [
                 .integer("pairs", \.pairs, 1...100_000, "Pre–post pairs"),
-                .number("frequency_hz", \.frequencyHz, .positive(upTo: 1000), unit: "Hz", "Pairing frequency"),
+                .number("frequency_hz", \.frequencyHz, .from(0.001, to: 1000), unit: "Hz", "Pairing frequency"),
                 .number("delta_t_ms", \.deltaTMs, .from(-1000, to: 1000), unit: "ms", "Spike timing Δt = t_post − t_pre"),
             ])
         }

@@ -156,6 +156,25 @@ public struct ShrinkageExperiment: ExperimentBody {
         }.map { ($0[0], $0[1]) }
     }
 
+    public func work() -> ResourceLimits.Work? {
+        let durationMs = 10 + Double(pulses - 1) * 1000 / frequencyHz + 2000
+        let missing = correlationRepetitions >= 3 ? (1...7).filter { !stimulatedCounts.contains($0) } : []
+        var windows = (stimulatedCounts + missing).flatMap { n in
+            [true, false].map { storeRelease in
+                var processes = self.processes
+                processes.storeRelease.enabled = storeRelease
+                return ResourceLimits.Window(durationMs: durationMs, spines: Double(n + neighbourDistancesUm.count), diffusion: diffusion,
+                                             stepped: processes.anyEnabled, count: 1, events: Double(pulses),
+                                             repetitions: stimulatedCounts.contains(n) ? Double(repetitions) : 0)
+            }
+        }
+        // The correlation sample: one draw of at most 7 + neighbours spines per repetition.
+        windows.append(ResourceLimits.Window(durationMs: 0, spines: Double(7 + neighbourDistancesUm.count), diffusion: diffusion, stepped: false,
+                                             count: 1, events: Double(pulses), repetitions: Double(correlationRepetitions)))
+        return ResourceLimits.work(of: windows, lengthUm: dendriteLengthUm,
+                                   keys: .init(window: "stimulation.frequency_hz", windows: "stimulated_counts", repetitions: "repetitions"))
+    }
+
     public func run(_ context: RunContext) throws -> [String] {
         let conditions = stimulatedCounts.flatMap { n in [true, false].map { Condition(stimulated: n, storeRelease: $0) } }
         // The correlation needs the messenger-on window of every n from 1 to

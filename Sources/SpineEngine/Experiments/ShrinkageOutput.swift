@@ -39,7 +39,9 @@ extension ShrinkageExperiment {
             shift = try readout.number(Keys.shift)
             try readout.finish()
         }
-        try ResourceLimits.checkGrid(diffusion, lengthUm: length, windowMs: 0, in: root)
+        // Half the conditions run the store-release messenger: their windows are stepped (docs/MODEL.md §2c).
+        try ResourceLimits.checkGrid(diffusion, lengthUm: length, windowMs: 10 + Double(pulses - 1) * 1000 / frequency + 2000, stepped: true,
+                                     windowKey: "stimulation.pulses, stimulation.frequency_hz", in: root)
         let farthest = firstSpineUm + Double(6) * spacing + distances.max()!
         guard farthest < length else {
             throw root.error("dendrite", root.value("dendrite"), "the farthest neighbour sits at \(ConfigMapping.format(farthest)) µm; allowed: dendrite.length_um above it")
@@ -154,7 +156,7 @@ extension ShrinkageExperiment {
         static let spacing = SettingDeclaration(key: "spacing_um", type: .number(.positive(upTo: 100)), unit: "µm", defaultValue: 0.7,
                                                 summary: "Spacing of the stimulated spines")
         static let pulses = SettingDeclaration(key: "pulses", type: .integer(1...100_000), defaultValue: 60, summary: "Stimulation pulses of each stimulated spine")
-        static let frequency = SettingDeclaration(key: "frequency_hz", type: .number(.positive(upTo: 1000)), unit: "Hz", defaultValue: 2,
+        static let frequency = SettingDeclaration(key: "frequency_hz", type: .number(.from(0.001, to: 1000)), unit: "Hz", defaultValue: 2,
                                                   summary: "Pulse frequency")
         static let calcium = SettingDeclaration(key: "calcium_over_pre", type: .number(.from(0, to: 1000)), unit: "C_pre", defaultValue: 3,
                                                 summary: "Calcium of a pulse, in units of C_pre")

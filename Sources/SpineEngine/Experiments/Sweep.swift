@@ -280,6 +280,7 @@ public struct Sweep: Sendable {
                 if let estimate = experiment.body.estimate(threads: threads ?? AvailableCPUs.count) {
                     try ResourceLimits.check(estimate, limit: maximumMemoryBytes)
                 }
+                if let work = experiment.body.work() { try ResourceLimits.check(work, limit: nil) }
             } catch let error as ConfigError {
                 if let setting = all.first(where: { error.location == "--set \($0.argument)" }) {
                     throw ConfigError(location: "\(setting.location) (grid point \(point): --set \(setting.argument))",

@@ -83,6 +83,11 @@ public struct LearningExperiment: ExperimentBody {
                                 cellsPerDendrite: population.longestDendriteUm / settings.activity!.diffusion.gridSpacingUm, threads: threads)
     }
 
+    public func work() -> ResourceLimits.Work? {
+        ResourceLimits.sessionWork(schedule, dendrites: population.dendriteCount, lengthUm: population.longestDendriteUm,
+                                   spinesPerDendrite: population.longestDendriteUm * population.densityPerUm)
+    }
+
     public func run(_ context: RunContext) throws -> [String] {
         let (model, lifetime) = try settings.resolvedModel(ensembles: 1)
         let recorder = LearningRecorder(experiment: self, model: model, newSpineLifetimeDays: lifetime, context: context)

@@ -39,6 +39,11 @@ public struct MemoryExperiment: ExperimentBody {
                                        cellsPerDendrite: finest, threads: threads)
     }
 
+    public func work() -> ResourceLimits.Work? {
+        ResourceLimits.sessionWork(schedule, dendrites: population.dendriteCount, lengthUm: population.longestDendriteUm,
+                                   spinesPerDendrite: population.longestDendriteUm * population.densityPerUm)
+    }
+
     public func run(_ context: RunContext) throws -> [String] {
         let (model, _) = try settings.resolvedModel(ensembles: schedule.tasks.count)
         let criteria = settings.activity!.guided.criteria(rhoStar: model.plasticity.rhoStar)

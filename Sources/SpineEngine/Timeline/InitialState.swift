@@ -142,6 +142,9 @@ struct TaskWiringRecord: Codable, Sendable, Equatable {
 
 /// Draws initial log-volumes (always above v_min).
 struct InitialSizeSampler: Sendable {
+    /// Draws one spine's size may take before the run stops with an error.
+    static let maximumAttempts = 1e7
+
     let population: InitialPopulation
     let model: PopulationModel
     let kesten: KestenStationarySamplers?
@@ -159,10 +162,20 @@ struct InitialSizeSampler: Sendable {
         let b = model.turnover.eliminationLogVolume
         let size = model.size
         let established = model.sizeForm == .ou && size.stability != nil
+        // Every rejection loop is capped: validation (`ResourceLimits.checkInitialSizes`)
+        // refuses settings whose acceptance is this small, so reaching the cap names them.
+        var attempts = 0.0
+        func attempt() throws {
+            attempts += 1
+            if attempts > InitialSizeSampler.maximumAttempts {
+                throw RunError("initial_population.sizes: no initial size above v_min was accepted in \(ConfigMapping.format(InitialSizeSampler.maximumAttempts)) draws for one spine; the initial size distribution (initial_population.sizes, size_dynamics.stationary_sd) lies almost entirely below turnover.v_min_um3 or outside the equilibrium law")
+            }
+        }
         /// A Gaussian draw of ln v above b.
-        func gaussianAbove(mean: Double, sd: Double) -> Double {
+        func gaussianAbove(mean: Double, sd: Double) throws -> Double {
             if sd == 0 { return mean }
             while true {
+                try attempt()
                 let s = mean + sd * random.gaussian()
                 if s > b { return s }
             }
@@ -171,24 +184,25 @@ struct InitialSizeSampler: Sendable {
         case .stationary:
             if let kesten {
                 while true {
+                    try attempt()
                     let v = kesten.sampler(efficacy: rho).quantile(random.uniformPositive())
                     if v > model.turnover.minimumVolume { return (log(v), false) }
                 }
             }
-            return (gaussianAbove(mean: size.target(efficacy: rho), sd: size.effectiveStationarySD), established)
+            return (try gaussianAbove(mean: size.target(efficacy: rho), sd: size.effectiveStationarySD), established)
         case .equilibrium:
-            if rho != 0 { return (gaussianAbove(mean: size.target(efficacy: rho), sd: size.effectiveStationarySD), established) }
+            if rho != 0 { return (try gaussianAbove(mean: size.target(efficacy: rho), sd: size.effectiveStationarySD), established) }
             let theory = OUTurnoverTheory(size: size, rules: model.turnover)
             let newLogVolume = log(model.turnover.newSpineVolume)
             while true {
-                let s = gaussianAbove(mean: size.target(efficacy: 0), sd: size.effectiveStationarySD)
+                let s = try gaussianAbove(mean: size.target(efficacy: 0), sd: size.effectiveStationarySD)
                 let (weight, stableFraction) = theory.equilibrium(logVolume: s, newSpineLogVolume: newLogVolume)
                 if weight >= 1 || random.uniform() < weight {
                     return (s, stableFraction >= 1 || (stableFraction > 0 && random.uniform() < stableFraction))
                 }
             }
         case let .lognormal(mu, sigma):
-            return (gaussianAbove(mean: mu, sd: sigma), established)
+            return (try gaussianAbove(mean: mu, sd: sigma), established)
         case let .uniform(low, high):
             return (log(low + random.uniform() * (high - low)), established)
         case let .fixed(v):

@@ -39,4 +39,41 @@ struct ExchangeEventsTests {
         }
         #expect(stepped.timeAboveDepressionMs.reduce(0, +) > 1000)
     }
+
+    /// Against the grid refined to Δx = 0.25 µm and Δt = 1 ms (a neighbour's
+    /// peak moves by about 0.5 % between the two grids, docs/MODEL.md §2a):
+    /// half a minute of the session on 3000 spines, Δρ by two-sample
+    /// Kolmogorov–Smirnov.
+    @Test func deltaRhoMatchesTheRefinedGrid() throws {
+        var setup = SessionBenchmark.Setup(dendrites: 20, minutes: 0.5)
+        setup.diffusion.method = .events
+        let events = try SessionBenchmark.run(setup, threads: 2, seed: 11)
+        setup.diffusion.method = .grid
+        setup.diffusion.gridSpacingUm = 0.25
+        setup.diffusion.timeStepMs = 1
+        let refined = try SessionBenchmark.run(setup, threads: 2, seed: 11)
+        let a = events.outcomes.joined().map(\.deltaEfficacy), b = refined.outcomes.joined().map(\.deltaEfficacy)
+        #expect(a.count == 3000 && b.count == 3000)
+        #expect(a.contains { abs($0) > 0.01 }, "ρ should move")
+        let (distance, p) = Self.kolmogorovSmirnov(a, b)
+        #expect(p > 0.01, "KS D = \(distance), p = \(p)")
+    }
+
+    /// Two-sample KS distance and its asymptotic p-value,
+    /// Q(λ) = 2 Σ_{k≥1} (−1)^{k−1} e^{−2k²λ²}, λ = (√n_e + 0.12 + 0.11/√n_e) D, n_e = n m/(n + m).
+    static func kolmogorovSmirnov(_ x: [Double], _ y: [Double]) -> (Double, Double) {
+        let a = x.sorted(), b = y.sorted()
+        var i = 0, j = 0, distance = 0.0
+        while i < a.count && j < b.count {
+            let t = min(a[i], b[j])
+            while i < a.count && a[i] <= t { i += 1 }
+            while j < b.count && b[j] <= t { j += 1 }
+            distance = max(distance, abs(Double(i) / Double(a.count) - Double(j) / Double(b.count)))
+        }
+        let n = Double(a.count * b.count) / Double(a.count + b.count)
+        let lambda = (n.squareRoot() + 0.12 + 0.11 / n.squareRoot()) * distance
+        var q = 0.0
+        for k in 1...100 { q += 2 * (k % 2 == 1 ? 1 : -1) * exp(-2 * Double(k * k) * lambda * lambda) }
+        return (distance, lambda < 1e-3 ? 1 : min(max(q, 0), 1))
+    }
 }

@@ -147,7 +147,9 @@ extension Bench {
                 Experiments/learning-vs-notask.yaml (trials of 6 s), sizes by the OU on log size (τ_s = 7 days). \
                 --export DIR writes the session's inputs (spines, spike trains, bAPs) and SpineSim's per-spine \
                 Δρ and final sizes for benchmarks/brian2/w2_session.py. \
-                Last line: 'session bench: sim_s=… wall_s=… spines=…' (wall: the simulation, without export).
+                Last line: 'session bench: sim_s=… wall_s=… spines=…' (wall: the simulation, without export); \
+                with --compare, both methods of docs/MODEL.md §2a alternate, median of 3, and the last line is \
+                'session speedup <method>/<compare> = X.X'.
                 """
         )
 

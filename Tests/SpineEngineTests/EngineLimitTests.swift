@@ -74,28 +74,12 @@ struct EngineLimitTests {
         }
     }
 
-    private let smallMemory = """
-        experiment: memory
-        seed: 3
-        dendrites: {count: 2, length_um: 20}
-        plasticity: {preset: DPD}
-        initial_population: {density_per_um: 1.5, fraction_potentiated: 0.2857, sizes: equilibrium}
-        turnover:
-          v_min_um3: 0.02
-          spinogenesis: {rate_per_um_per_day: 0, new_volume_um3: 0.03}
-        session: {trials: 1}
-        schedule:
-          - session: {regime: learning, task: A, days: 1}
-          - home_cage: {days: 3, intrinsic_noise: true}
-        recording: {every_days: 1, histogram_days: [0, 4], raster_dendrites: 1}
-        """
-
     @Test("'sizes: equilibrium' whose weighted draw almost never succeeds is refused at validation")
     func equilibriumAcceptance() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("memsmall.yaml")
-        try smallMemory.write(to: file, atomically: true, encoding: .utf8)
+        try SmallExperiments.drawnMemory.write(to: file, atomically: true, encoding: .utf8)
         #expect(try spinesim(["check", file.path]).status == 0)
         try refused(file.path, ["--set", "size_dynamics.stationary_sd=0.001"], naming: "initial_population.sizes", check: true)
         try refused(file.path, ["--set", "size_dynamics.stationary_sd=1e-9"], naming: "initial_population.sizes", check: true)
@@ -107,7 +91,7 @@ struct EngineLimitTests {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("memsmall.yaml")
-        try smallMemory.write(to: file, atomically: true, encoding: .utf8)
+        try SmallExperiments.drawnMemory.write(to: file, atomically: true, encoding: .utf8)
         let memory = try #require(try Experiment.load(path: file.path).body as? MemoryExperiment)
         var model = try memory.settings.resolvedModel(ensembles: 1).model
         let sampler = try InitialSizeSampler(population: memory.population, model: model)

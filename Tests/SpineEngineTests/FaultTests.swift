@@ -2,25 +2,6 @@ import Foundation
 import SpineEngine
 import Testing
 
-/// A population run long enough to be interrupted (about two seconds).
-private let longPopulation = """
-    experiment: population
-    seed: 11
-    dendrites: {count: 60, length_um: 100}
-    duration_days: 150
-    step_days: 0.5
-    initial_population: {density_per_um: 1.5, sizes: stationary}
-    turnover: {spinogenesis: {rate_per_um_per_day: 0.12}}
-    """
-
-private let smallStdp = "experiment: stdp\npairing: {pairs: 5, frequency_hz: 1, delta_t_ms: 10}\nsynapses_per_point: 100\n"
-
-private func write(_ text: String, _ name: String, in folder: URL) throws -> URL {
-    let url = folder.appendingPathComponent(name)
-    try text.write(to: url, atomically: true, encoding: .utf8)
-    return url
-}
-
 private func manifest(_ directory: URL) -> [String: Any]? {
     guard let data = try? Data(contentsOf: directory.appendingPathComponent("manifest.json")) else { return nil }
     return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
@@ -67,7 +48,7 @@ struct FaultTests {
             try? FileManager.default.removeItem(at: folder)
         }
         try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
-        let file = try write(smallStdp, "stdp.yaml", in: folder)
+        let file = try SmallExperiments.write(SmallExperiments.stdp, named: "stdp.yaml", in: folder)
         var failures = 0
         for kilobytes in stride(from: 8, through: 48, by: 4) {
             guard (try? spinesimShell("mount -t tmpfs -o size=\(kilobytes)k tmpfs \(disk.path)")) == 0 else {
@@ -95,8 +76,8 @@ struct FaultTests {
     func forceMovesPreviousRunAside() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let stdp = try write(smallStdp, "stdp.yaml", in: folder)
-        let population = try write(longPopulation.replacingOccurrences(of: "duration_days: 150", with: "duration_days: 4"), "p.yaml", in: folder)
+        let stdp = try SmallExperiments.write(SmallExperiments.stdp, named: "stdp.yaml", in: folder)
+        let population = try SmallExperiments.write(SmallExperiments.longPopulation.replacingOccurrences(of: "duration_days: 150", with: "duration_days: 4"), named: "p.yaml", in: folder)
         for variant in ["no manifest", "forged outputs"] {
             let out = folder.appendingPathComponent(variant.replacingOccurrences(of: " ", with: "-"))
             #expect(try spinesim(["run", stdp.path, "--out", out.path, "--quiet"]).status == 0)
@@ -128,7 +109,7 @@ struct FaultTests {
     func corruptManifestConfiguration(value: String) throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = try write(smallStdp, "stdp.yaml", in: folder)
+        let file = try SmallExperiments.write(SmallExperiments.stdp, named: "stdp.yaml", in: folder)
         let out = folder.appendingPathComponent("out")
         #expect(try spinesim(["run", file.path, "--out", out.path, "--quiet"]).status == 0)
         let url = out.appendingPathComponent("manifest.json")
@@ -148,21 +129,7 @@ struct FaultTests {
     func rasterNaN() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = try write("""
-            experiment: memory
-            seed: 3
-            dendrites: {count: 2, length_um: 20}
-            plasticity: {preset: DPD}
-            initial_population: {density_per_um: 1.5, fraction_potentiated: 0.2857, sizes: equilibrium}
-            turnover:
-              v_min_um3: 0.02
-              spinogenesis: {rate_per_um_per_day: 0, new_volume_um3: 0.03}
-            session: {trials: 1}
-            schedule:
-              - session: {regime: learning, task: A, days: 1}
-              - home_cage: {days: 3, intrinsic_noise: true}
-            recording: {every_days: 1, histogram_days: [0, 4], raster_dendrites: 1}
-            """, "memsmall.yaml", in: folder)
+        let file = try SmallExperiments.write(SmallExperiments.drawnMemory, named: "memsmall.yaml", in: folder)
         let out = folder.appendingPathComponent("out")
         let result = try spinesim(["run", file.path, "--out", out.path, "--quiet", "--set", "plasticity.rho_star=1e-9"])
         let lines = result.standardError.split(separator: "\n")
@@ -183,14 +150,14 @@ struct FaultTests {
     func undefinedDailyFractions() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = try write("""
+        let file = try SmallExperiments.write("""
             experiment: population
             dendrites: {count: 2, length_um: 20}
             duration_days: 30
             initial_population: {density_per_um: 1, sizes: {fixed_um3: 0.021}}
             size_dynamics: {preset: none, relaxation_days: 0.01, baseline_log_volume: -10}
             turnover: {spinogenesis: {rate_per_um_per_day: 0}}
-            """, "die.yaml", in: folder)
+            """, named: "die.yaml", in: folder)
         let out = folder.appendingPathComponent("out")
         #expect(try spinesim(["run", file.path, "--out", out.path, "--quiet"]).status == 0)
         let lines = try String(contentsOf: out.appendingPathComponent("turnover_daily.csv"), encoding: .utf8).split(separator: "\n")
@@ -220,7 +187,7 @@ struct FaultTests {
     func forgedCheckpoint(name: String, pattern: String, replacement: String) throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = try write(longPopulation.replacingOccurrences(of: "duration_days: 150", with: "duration_days: 40"), "long.yaml", in: folder)
+        let file = try SmallExperiments.write(SmallExperiments.longPopulation.replacingOccurrences(of: "duration_days: 150", with: "duration_days: 40"), named: "long.yaml", in: folder)
         let reference = folder.appendingPathComponent("reference")
         #expect(try spinesim(["run", file.path, "--out", reference.path, "--quiet"]).status == 0)
         let out = folder.appendingPathComponent("out")
@@ -268,16 +235,16 @@ struct FaultTests {
         var bomb = "experiment: stdp\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
         for level in 1...9 { bomb += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
         let started = Date()
-        let bombed = try check(try write(bomb, "bomb.yaml", in: folder).path)
+        let bombed = try check(try SmallExperiments.write(bomb, named: "bomb.yaml", in: folder).path)
         #expect(bombed.status == 2 && bombed.standardError.contains("bomb.yaml:2:5: a0: anchors and aliases"), "\(bombed.standardError)")
         #expect(Date().timeIntervalSince(started) < 20)
 
-        let top = try check(try write("experiment: stdp\npairing: {pairs: 5, frequency_hz: 1, delta_t_ms: 5}\npairing: {pairs: 6}\n",
-                                      "dup.yaml", in: folder).path)
+        let top = try check(try SmallExperiments.write("experiment: stdp\npairing: {pairs: 5, frequency_hz: 1, delta_t_ms: 5}\npairing: {pairs: 6}\n",
+                                      named: "dup.yaml", in: folder).path)
         #expect(top.status == 2 && top.standardError.contains("dup.yaml:2:1: pairing: duplicate key") && !top.standardError.contains("Context"),
                 "\(top.standardError)")
-        let nested = try check(try write("experiment: stdp\npairing:\n  pairs: 5\n  frequency_hz: 1\n  pairs: 7\n  delta_t_ms: 5\n",
-                                         "dup2.yaml", in: folder).path)
+        let nested = try check(try SmallExperiments.write("experiment: stdp\npairing:\n  pairs: 5\n  frequency_hz: 1\n  pairs: 7\n  delta_t_ms: 5\n",
+                                         named: "dup2.yaml", in: folder).path)
         #expect(nested.status == 2 && nested.standardError.contains("dup2.yaml:3:3: pairing.pairs: duplicate key"), "\(nested.standardError)")
     }
 
@@ -292,7 +259,7 @@ struct FaultTests {
         #expect(directoryEntries(empty).isEmpty, "\(directoryEntries(empty))")
 
         let out = folder.appendingPathComponent("out")
-        #expect(try spinesim(["run", try write(smallStdp, "stdp.yaml", in: folder).path, "--out", out.path, "--quiet"]).status == 0)
+        #expect(try spinesim(["run", try SmallExperiments.write(SmallExperiments.stdp, named: "stdp.yaml", in: folder).path, "--out", out.path, "--quiet"]).status == 0)
         let lock = out.appendingPathComponent(".spinesim.lock")
         #expect(FileManager.default.fileExists(atPath: lock.path))
         #expect((try? Data(contentsOf: lock))?.isEmpty == true)

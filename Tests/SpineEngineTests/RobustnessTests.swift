@@ -3,23 +3,6 @@ import SpineEngine
 import Testing
 import Yams
 
-/// A population run long enough to be interrupted (about two seconds).
-private let longPopulation = """
-    experiment: population
-    seed: 11
-    dendrites: {count: 60, length_um: 100}
-    duration_days: 150
-    step_days: 0.5
-    initial_population: {density_per_um: 1.5, sizes: stationary}
-    turnover: {spinogenesis: {rate_per_um_per_day: 0.12}}
-    """
-
-private func write(_ text: String, _ name: String, in folder: URL) throws -> URL {
-    let url = folder.appendingPathComponent(name)
-    try text.write(to: url, atomically: true, encoding: .utf8)
-    return url
-}
-
 private func manifest(_ directory: URL) throws -> [String: Any] {
     try #require(JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("manifest.json"))) as? [String: Any])
 }
@@ -38,7 +21,7 @@ struct RobustnessTests {
     func foreignCheckpointRefused() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = try write(longPopulation, "long.yaml", in: folder)
+        let file = try SmallExperiments.write(SmallExperiments.longPopulation, named: "long.yaml", in: folder)
         let other = folder.appendingPathComponent("other"), mine = folder.appendingPathComponent("mine")
         try interrupted(file, into: other, checkpoints: 2)
         #expect(try spinesim(["run", file.path, "--out", mine.path, "--seed", "12", "--quiet", "--threads", "1"]).status == 0)
@@ -61,7 +44,7 @@ struct RobustnessTests {
     func forceThenResume() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = try write(longPopulation, "long.yaml", in: folder)
+        let file = try SmallExperiments.write(SmallExperiments.longPopulation, named: "long.yaml", in: folder)
         let out = folder.appendingPathComponent("out"), reference = folder.appendingPathComponent("reference")
         try interrupted(file, into: out, checkpoints: 2)
         let process = try startSpinesim(["run", file.path, "--out", out.path, "--force", "--seed", "12", "--quiet"])
@@ -80,7 +63,7 @@ struct RobustnessTests {
     func lockedDirectory() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = try write(longPopulation, "long.yaml", in: folder)
+        let file = try SmallExperiments.write(SmallExperiments.longPopulation, named: "long.yaml", in: folder)
         let out = folder.appendingPathComponent("out")
         let first = try startSpinesim(["run", file.path, "--out", out.path, "--quiet", "--threads", "1"])
         while first.isRunning && !FileManager.default.fileExists(atPath: out.appendingPathComponent("manifest.json").path) { usleep(5_000) }
@@ -100,8 +83,8 @@ struct RobustnessTests {
     func forceReplacesPreviousRun() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let stdp = try write("experiment: stdp\npairing: {pairs: 5, frequency_hz: 1, delta_t_ms: 10}\nsynapses_per_point: 100\n", "stdp.yaml", in: folder)
-        let population = try write(longPopulation.replacingOccurrences(of: "duration_days: 150", with: "duration_days: 4"), "p.yaml", in: folder)
+        let stdp = try SmallExperiments.write(SmallExperiments.stdp, named: "stdp.yaml", in: folder)
+        let population = try SmallExperiments.write(SmallExperiments.longPopulation.replacingOccurrences(of: "duration_days: 150", with: "duration_days: 4"), named: "p.yaml", in: folder)
         let out = folder.appendingPathComponent("out")
         #expect(try spinesim(["run", stdp.path, "--out", out.path, "--quiet"]).status == 0)
         try "my notes".write(to: out.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
@@ -127,7 +110,7 @@ struct RobustnessTests {
         let out = folder.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try #"{"status": "failed: no space left on device", "outputs": []}"#.write(to: out.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
-        let file = try write("experiment: stdp\npairing: {pairs: 5, frequency_hz: 1, delta_t_ms: 10}\nsynapses_per_point: 100\n", "stdp.yaml", in: folder)
+        let file = try SmallExperiments.write(SmallExperiments.stdp, named: "stdp.yaml", in: folder)
         #expect(try spinesim(["run", file.path, "--out", out.path, "--quiet"]).status == 0)
         #expect(try manifest(out)["status"] as? String == "completed")
     }
@@ -139,7 +122,7 @@ struct RobustnessTests {
     func damagedCheckpoint() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = try write(longPopulation, "long.yaml", in: folder)
+        let file = try SmallExperiments.write(SmallExperiments.longPopulation, named: "long.yaml", in: folder)
         let reference = folder.appendingPathComponent("reference")
         #expect(try spinesim(["run", file.path, "--out", reference.path, "--quiet"]).status == 0)
         for damage in ["flip", "truncate"] {
@@ -171,7 +154,7 @@ struct RobustnessTests {
     func checkpointsDeleted() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = try write(longPopulation.replacingOccurrences(of: "duration_days: 150", with: "duration_days: 6"), "p.yaml", in: folder)
+        let file = try SmallExperiments.write(SmallExperiments.longPopulation.replacingOccurrences(of: "duration_days: 150", with: "duration_days: 6"), named: "p.yaml", in: folder)
         let plain = folder.appendingPathComponent("plain"), kept = folder.appendingPathComponent("kept")
         #expect(try spinesim(["run", file.path, "--out", plain.path, "--checkpoint-every", "2", "--quiet"]).status == 0)
         #expect(try spinesim(["run", file.path, "--out", kept.path, "--checkpoint-every", "2", "--keep-checkpoints", "--quiet"]).status == 0)
@@ -184,7 +167,7 @@ struct RobustnessTests {
     func manifestHistory() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = try write(longPopulation, "long.yaml", in: folder)
+        let file = try SmallExperiments.write(SmallExperiments.longPopulation, named: "long.yaml", in: folder)
         let out = folder.appendingPathComponent("out")
         try interrupted(file, into: out, checkpoints: 1)
         #expect(try spinesim(["resume", out.path, "--threads", "2", "--quiet"]).status == 0)
@@ -202,13 +185,13 @@ struct RobustnessTests {
     func emptiedPopulation() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = try write("""
+        let file = try SmallExperiments.write("""
             experiment: population
             dendrites: {count: 2, length_um: 20}
             duration_days: 30
             initial_population: {density_per_um: 1, sizes: {fixed_um3: 0.021}}
             size_dynamics: {preset: none, relaxation_days: 1, baseline_log_volume: -6}
-            """, "empty.yaml", in: folder)
+            """, named: "empty.yaml", in: folder)
         let out = folder.appendingPathComponent("out")
         let result = try spinesim(["run", file.path, "--out", out.path, "--quiet"])
         #expect(result.status == 0 && result.standardError.contains("warning: no spine is left on day"), "\(result.standardError)")
@@ -237,7 +220,7 @@ struct RobustnessTests {
             print("skipped: cannot mount a tmpfs here (needs root and mount permission)")
             return
         }
-        let file = try write(longPopulation.replacingOccurrences(of: "duration_days: 150", with: "duration_days: 20"), "p.yaml", in: folder)
+        let file = try SmallExperiments.write(SmallExperiments.longPopulation.replacingOccurrences(of: "duration_days: 150", with: "duration_days: 20"), named: "p.yaml", in: folder)
         let result = try spinesim(["run", file.path, "--out", disk.appendingPathComponent("out").path, "--quiet"])
         #expect(result.status == 1)
         let lines = result.standardError.split(separator: "\n")

@@ -56,6 +56,37 @@ enum SmallExperiments {
         recording: {every_days: 2}
         """
 
+    /// A population run long enough to be interrupted (about two seconds).
+    static let longPopulation = """
+        experiment: population
+        seed: 11
+        dendrites: {count: 60, length_um: 100}
+        duration_days: 150
+        step_days: 0.5
+        initial_population: {density_per_um: 1.5, sizes: stationary}
+        turnover: {spinogenesis: {rate_per_um_per_day: 0.12}}
+        """
+
+    /// A pairing run of a fraction of a second.
+    static let stdp = "experiment: stdp\npairing: {pairs: 5, frequency_hz: 1, delta_t_ms: 10}\nsynapses_per_point: 100\n"
+
+    /// Two short dendrites whose day-0 sizes come from the equilibrium draw.
+    static let drawnMemory = """
+        experiment: memory
+        seed: 3
+        dendrites: {count: 2, length_um: 20}
+        plasticity: {preset: DPD}
+        initial_population: {density_per_um: 1.5, fraction_potentiated: 0.2857, sizes: equilibrium}
+        turnover:
+          v_min_um3: 0.02
+          spinogenesis: {rate_per_um_per_day: 0, new_volume_um3: 0.03}
+        session: {trials: 1}
+        schedule:
+          - session: {regime: learning, task: A, days: 1}
+          - home_cage: {days: 3, intrinsic_noise: true}
+        recording: {every_days: 1, histogram_days: [0, 4], raster_dendrites: 1}
+        """
+
     static func write(_ text: String, named name: String, in folder: URL) throws -> URL {
         let file = folder.appendingPathComponent(name)
         try text.write(to: file, atomically: true, encoding: .utf8)

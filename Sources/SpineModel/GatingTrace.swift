@@ -84,6 +84,30 @@ public struct GatingTrace {
         }
     }
 
+    /// Appends the part [clock, t₁) of a grid step [t₀, t₁ = t₀ + h) (docs/MODEL.md §2a):
+    /// the own calcium is `level` at `clock`, decays at a and jumps by
+    /// `sizes[k]` at each `times[k]` < t₁ (k from `next` up to `end`); the
+    /// received calcium is linear from e₀ at t₀ to e₁ at t₁. The step is cut
+    /// into pieces at the jumps. On return `level` is the own calcium at t₁
+    /// and `next` the first jump at or after t₁.
+    public mutating func appendStep(from clock: Double, stepStart t0: Double, stepMs h: Double, own level: inout Double, decayRate a: Double,
+                                    exchangeStart e0: Double, exchangeEnd e1: Double,
+                                    jumpTimes times: UnsafePointer<Double>, jumpSizes sizes: UnsafePointer<Double>, next k: inout Int, end: Int) {
+        let t1 = t0 + h
+        var clock = clock
+        while true {
+            let stop = k < end && times[k] < t1 ? times[k] : t1
+            let from = (clock - t0) / h, to = (stop - t0) / h
+            appendPiece(durationMs: stop - clock, own: level, decayRate: a,
+                        exchangeStart: e0 + (e1 - e0) * from, exchangeEnd: e0 + (e1 - e0) * to)
+            level *= exp(-a * (stop - clock))
+            clock = stop
+            guard stop < t1 else { return }
+            level += sizes[k]
+            k += 1
+        }
+    }
+
     /// The cut times of a piece in ascending order: its two ends and at most
     /// two crossings of each threshold, held without allocation.
     struct Cuts {

@@ -364,20 +364,8 @@ public enum CalciumWindow {
                         traces[i].append(quiet[i], gating: .none)
                         quiet[i] = 0
                     }
-                    let a = ownRate[i]
-                    var level = own[i], clock = t0
-                    while true {
-                        let stop = k < end[i] && t[k] < t1 ? t[k] : t1
-                        let from = (clock - t0) / h, to = (stop - t0) / h
-                        traces[i].appendPiece(durationMs: stop - clock, own: level, decayRate: a,
-                                              exchangeStart: e0 + (e1 - e0) * from, exchangeEnd: e0 + (e1 - e0) * to)
-                        level *= exp(-a * (stop - clock))
-                        clock = stop
-                        guard stop < t1 else { break }
-                        level += amp[k]
-                        k += 1
-                    }
-                    own[i] = level
+                    traces[i].appendStep(from: t0, stepStart: t0, stepMs: h, own: &own[i], decayRate: ownRate[i], exchangeStart: e0, exchangeEnd: e1,
+                                         jumpTimes: t, jumpSizes: amp, next: &k, end: end[i])
                     next[i] = k
                 }
                 // §2d: ρ through the interval, releases of upward crossings, θ_p for the next.

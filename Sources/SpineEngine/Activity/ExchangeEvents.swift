@@ -13,7 +13,9 @@ extension CalciumWindow {
         segments.reserveCapacity(n)
         for i in 0..<n {
             var trace = GatingTrace(p)
-            evaluated += events.cut(spine: i, jumps: jumps[i], decayRate: grid.ownDecayRate[i], into: &trace)
+            let times = jumps[i].map(\.timeMs), sizes = jumps[i].map(\.amplitude)
+            evaluated += events.cut(spine: i, jumpTimes: times, jumpSizes: sizes, count: times.count,
+                                    decayRate: grid.ownDecayRate[i], into: &trace)
             segments.append(trace.segments)
         }
         WindowEvents.shared.record(jumps: jumps.reduce(0) { $0 + $1.count }, segments: segments.reduce(0) { $0 + $1.count },
@@ -151,8 +153,10 @@ extension CalciumWindow {
         }
 
         /// Spine i's gating segments through the window from its own jumps
-        /// (merged, in time order) and own decay rate a; returns how many X were computed.
-        func cut(spine i: Int, jumps: [(timeMs: Double, amplitude: Double)], decayRate a: Double, into trace: inout GatingTrace) -> Int {
+        /// (merged, in time order: `count` times and sizes) and own decay
+        /// rate a; returns how many X were computed.
+        func cut(spine i: Int, jumpTimes times: UnsafePointer<Double>, jumpSizes sizes: UnsafePointer<Double>, count: Int,
+                 decayRate a: Double, into trace: inout GatingTrace) -> Int {
             // Spine i's rows, by source.
             var longest = 0
             for row in kernels.rows[kernels.rowStart[i]..<kernels.rowStart[i + 1]] {
@@ -223,7 +227,7 @@ extension CalciumWindow {
                 clock = until
             }
             while clock < end {
-                let nextJump = k < jumps.count ? jumps[k].timeMs : end
+                let nextJump = k < count ? times[k] : end
                 let b = bound(fromStep: ExchangeEvents.step(holding: clock, steps: steps, h: h), toStep: ExchangeEvents.step(holding: min(nextJump, end), steps: steps, h: h))
                 // When the falling own calcium first comes within b of a threshold.
                 var entry = Double.infinity
@@ -236,8 +240,8 @@ extension CalciumWindow {
                 }
                 if entry >= nextJump {
                     certain(until: nextJump)
-                    if k < jumps.count {
-                        level += jumps[k].amplitude
+                    if k < count {
+                        level += sizes[k]
                         k += 1
                     }
                     continue
@@ -247,17 +251,9 @@ extension CalciumWindow {
                 let t0 = Double(m) * h, t1 = t0 + h
                 certain(until: t0)
                 let e0 = x(m - 1), e1 = x(m)
-                while true {
-                    let stop = k < jumps.count && jumps[k].timeMs < t1 ? jumps[k].timeMs : t1
-                    let from = (clock - t0) / h, to = (stop - t0) / h
-                    trace.appendPiece(durationMs: stop - clock, own: level, decayRate: a,
-                                      exchangeStart: e0 + (e1 - e0) * from, exchangeEnd: e0 + (e1 - e0) * to)
-                    level *= exp(-a * (stop - clock))
-                    clock = stop
-                    guard stop < t1 else { break }
-                    level += jumps[k].amplitude
-                    k += 1
-                }
+                trace.appendStep(from: clock, stepStart: t0, stepMs: h, own: &level, decayRate: a, exchangeStart: e0, exchangeEnd: e1,
+                                 jumpTimes: times, jumpSizes: sizes, next: &k, end: count)
+                clock = t1
             }
             return evaluated
         }

@@ -141,14 +141,17 @@ extension Bench {
 extension Bench {
     struct Session: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "One learning session with calcium diffusion, ρ and OU sizes (W2 of the Brian2 comparison).",
+            abstract: "One learning session with calcium diffusion and ρ, as `spinesim run` runs it (W2 of the Brian2 comparison).",
             discussion: """
                 Dendrites of 100 µm at 1.5 spines/µm, DPD preset, the learning regime of \
-                Experiments/learning-vs-notask.yaml (trials of 6 s), sizes by the OU on log size (τ_s = 7 days). \
+                Experiments/learning-vs-notask.yaml (trials of 6 s), initial sizes from the OU's stationary law \
+                (sizes do not change during a session). \
                 --export DIR writes the session's inputs (spines, spike trains, bAPs) and SpineSim's per-spine \
-                Δρ and final sizes for benchmarks/brian2/w2_session.py. \
+                Δρ for benchmarks/brian2/w2_session.py. \
                 Last line: 'session bench: sim_s=… wall_s=… spines=…' (wall: the simulation, without export); \
-                with --compare, both methods of docs/MODEL.md §2a alternate, median of 3, and the last line is \
+                with --compare, both methods of docs/MODEL.md §2a alternate, median of 3; the work each must do \
+                per dendrite is printed (grid: cell- and pool-steps; events: jumps into the shaft, jump–receiver \
+                pairs, received-calcium values and the jump terms they read), and the last line is \
                 'session speedup <method>/<compare> = X.X'.
                 """
         )
@@ -188,6 +191,7 @@ extension Bench {
                 other.diffusion.method = compare
                 var walls: [ExchangeMethod: [Double]] = [:]
                 var last: [ExchangeMethod: SessionBenchmark.Result] = [:]
+                var lastCounts: [ExchangeMethod: WindowEvents.Counts] = [:]
                 for _ in 0..<3 {
                     for s in [setup, other] {
                         WindowEvents.shared.reset()
@@ -195,9 +199,26 @@ extension Bench {
                         walls[s.diffusion.method, default: []].append(r.wallSeconds)
                         last[s.diffusion.method] = r
                         let counts = WindowEvents.shared.counts
-                        print(String(format: "%@: wall_s=%.3f, jumps %d, received-calcium values summed %d, kernel grid steps %d",
-                                     s.diffusion.method.rawValue, r.wallSeconds, counts.jumps, counts.exchangeEvaluations, counts.kernelSteps))
+                        lastCounts[s.diffusion.method] = counts
+                        print(String(format: "%@: wall_s=%.3f, jumps %d, received-calcium values summed %d (jump terms read %d), "
+                                     + "kernel rows %d, kernel grid steps %d",
+                                     s.diffusion.method.rawValue, r.wallSeconds, counts.jumps, counts.exchangeEvaluations, counts.exchangeTerms,
+                                     counts.kernelRows, counts.kernelSteps))
                     }
+                }
+                // The work each method cannot avoid, per dendrite (docs/MODEL.md §2a, "Event-driven exchange").
+                let grid = setup.diffusion, perDendrite = Double(setup.dendrites)
+                let gridSteps = (setup.session.durationMs / grid.timeStepMs).rounded(.up)
+                let cells = max(2, (setup.lengthUm / grid.gridSpacingUm).rounded())
+                print(String(format: "per dendrite: grid %.3g cell- and pool-steps (%.0f steps × %.0f cells + %d spines)",
+                             gridSteps * (cells + Double(setup.spinesPerDendrite)), gridSteps, cells, setup.spinesPerDendrite))
+                if let c = lastCounts[.events] {
+                    let receivers = Double(c.kernelRows) / Double(setup.dendrites * setup.spinesPerDendrite)
+                    print(String(format: "per dendrite: events %.3g spine jumps, %.3g of them into the shaft (a bAP once), each reaching %.0f receivers "
+                                 + "(%.3g jump-receiver pairs); %.3g received-calcium values × %.0f jump terms each = %.3g terms",
+                                 Double(c.jumps) / perDendrite, Double(c.shaftJumps) / perDendrite, receivers,
+                                 Double(c.shaftJumps) / perDendrite * receivers, Double(c.exchangeEvaluations) / perDendrite,
+                                 Double(c.exchangeTerms) / Double(max(c.exchangeEvaluations, 1)), Double(c.exchangeTerms) / perDendrite))
                 }
                 let a = last[method]!.outcomes.joined().map(\.efficacy), b = last[compare]!.outcomes.joined().map(\.efficacy)
                 let largest = zip(a, b).map { abs($0 - $1) }.max() ?? 0

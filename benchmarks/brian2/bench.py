@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """`make bench`: SpineSim against Brian2 on W1 (DP STDP) and W2 (a learning
-session with dendritic calcium, ρ and OU sizes), side by side.
+session with dendritic calcium and ρ, as `spinesim run` runs it), side by side.
 
 Runs alternate (SpineSim, Brian2 standalone, SpineSim, …), `--repeats` times
 each; the median wall time is reported. Brian2 standalone's code generation
 and compilation are timed separately from its run (compile.csv). Agreement:
 W1 curves against each other in units of their combined standard error; W2
-per-spine Δρ, final sizes and size changes by two-sample Kolmogorov–Smirnov
-tests on the identical inputs exported by SpineSim (w2_compare.py).
+per-spine Δρ by a two-sample Kolmogorov–Smirnov test on the identical inputs
+exported by SpineSim (w2_compare.py).
 
 Sizes. Brian2 is clock-driven: its cost is (time steps) × (per-step work),
 so a full-size run can take hours (README.md). By default Brian2 runs W1 with

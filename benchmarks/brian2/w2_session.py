@@ -13,13 +13,13 @@ The same equations and parameters as SpineSim (read from DIR/session.json):
     compartment centres (SpineSim's coupling, DendriticCalcium.swift);
   efficacy (docs/MODEL.md §1):
       τ dρ/dt = −ρ(1−ρ)(ρ*−ρ) + γ_p(1−ρ)H(c−θ_p) − γ_d ρ H(c−θ_d) + σ√τ √(H_p+H_d) η
-  log size s = ln v (docs/MODEL.md §3):
-      ds/dt = −(s − (m₀ + Δm·ρ))/τ_s + σ_s η_s,  σ_s = sd·√(2/τ_s).
+Spine sizes do not change during a session (as in `spinesim run`): the
+volumes V_i only set the neck exchange.
 
 Calcium and compartments: exponential Euler (exact for each variable's own
-decay, coupling terms explicit); ρ and s: Euler–Maruyama; all on one clock of
-`--dt-ms`. Writes DIR_OUT/brian2.csv (spine,rho0,rho,delta_rho,volume_um3)
-and DIR_OUT/timing.json.
+decay, coupling terms explicit); ρ: Euler–Maruyama; all on one clock of
+`--dt-ms`. Writes DIR_OUT/brian2.csv (spine,rho0,rho,delta_rho) and
+DIR_OUT/timing.json.
 """
 import argparse
 import json
@@ -73,19 +73,16 @@ def main():
 
     session, spines, (pre_spine, pre_ms), (bap_dendrite, bap_ms) = load(args.export)
     os.makedirs(args.out, exist_ok=True)
-    p, d, z = session["plasticity"], session["diffusion"], session["size"]
+    p, d = session["plasticity"], session["diffusion"]
     n_dend, length = session["dendrites"], session["length_um"]
     cells = max(2, int(round(length / d["grid_spacing_um"])))
     cell_dx = length / cells
     N = len(spines)
     build_dir = select_device(b2, args)
 
-    tau_s = z["relaxation_days"] * 86400 * second
     ns = dict(tau_ca=p["tau_ca_ms"] * ms, tau_neck=d["tau_neck_ms"] * ms, tau_dend=d["tau_dendrite_ms"] * ms,
               theta_d=p["theta_d"], theta_p=p["theta_p"], gamma_d=p["gamma_d"], gamma_p=p["gamma_p"],
               sigma=p["sigma"], tau=p["tau_rho_s"] * second, rho_star=p["rho_star"],
-              m0=z["baseline_log_volume"], dm=z["potentiation_log_shift"], tau_s=tau_s,
-              sigma_s=z["stationary_sd"] * np.sqrt(2 / tau_s),
               k_diff=d["diffusion_um2_per_ms"] * um ** 2 / ms / (cell_dx * um) ** 2)
 
     calcium = b2.NeuronGroup(N, """
@@ -100,14 +97,12 @@ def main():
     efficacy = b2.NeuronGroup(N, """
         drho/dt = (-rho*(1 - rho)*(rho_star - rho) + gamma_p*(1 - rho)*Hp - gamma_d*rho*Hd)/tau
                   + sigma*sqrt(Hp + Hd)*xi_rho/sqrt(tau) : 1
-        ds/dt = -(s - (m0 + dm*rho))/tau_s + sigma_s*xi_size : 1
         Hp = int(c > theta_p) : 1
         Hd = int(c > theta_d) : 1
         c : 1 (linked)
         """, method="euler", namespace=ns, name="efficacy")
     efficacy.c = b2.linked_var(calcium, "c")
     efficacy.rho = spines["rho0"]
-    efficacy.s = np.log(spines["volume_um3"])
 
     # Diffusion between neighbouring compartments of each dendrite (sealed ends).
     diffusion = b2.Synapses(shaft, shaft, "lap_post = k_diff*(u_pre - u_post) : 1/second (summed)",
@@ -150,11 +145,11 @@ def main():
 
     net = b2.Network(calcium, shaft, efficacy, diffusion, to_spine, to_shaft, *objects)
     timing = timed_run(b2, lambda: net.run(session["duration_ms"] * ms), build_dir)
-    rho, s = np.array(efficacy.rho[:]), np.array(efficacy.s[:])
+    rho = np.array(efficacy.rho[:])
     with open(os.path.join(args.out, "brian2.csv"), "w") as fh:
-        fh.write("spine,rho0,rho,delta_rho,volume_um3\n")
+        fh.write("spine,rho0,rho,delta_rho\n")
         for i in range(N):
-            fh.write("%d,%.17g,%.17g,%.17g,%.17g\n" % (i, spines["rho0"][i], rho[i], rho[i] - spines["rho0"][i], np.exp(s[i])))
+            fh.write("%d,%.17g,%.17g,%.17g\n" % (i, spines["rho0"][i], rho[i], rho[i] - spines["rho0"][i]))
     write_timing(args, timing, "w2", spines=N, compartments=n_dend * cells, simulated_s=session["duration_ms"] / 1000)
 
 

@@ -9,17 +9,21 @@ extension CalciumWindow {
         let kernels = ExchangeKernels(grid: grid, reachedByBackpropagation: inputs.reachedByBackpropagation, tolerance: tolerance)
         let events = ExchangeEvents(kernels: kernels, inputs: inputs, decayRate: grid.ownDecayRate, steps: steps,
                                     stepMs: grid.parameters.timeStepMs, plasticity: p)
-        var segments: [[GatingSegment]] = [], evaluated = 0
+        var segments: [[GatingSegment]] = [], evaluated = 0, terms = 0
         segments.reserveCapacity(n)
         for i in 0..<n {
             var trace = GatingTrace(p)
             let times = jumps[i].map(\.timeMs), sizes = jumps[i].map(\.amplitude)
-            evaluated += events.cut(spine: i, jumpTimes: times, jumpSizes: sizes, count: times.count,
-                                    decayRate: grid.ownDecayRate[i], into: &trace)
+            let work = events.cut(spine: i, jumpTimes: times, jumpSizes: sizes, count: times.count,
+                                  decayRate: grid.ownDecayRate[i], into: &trace)
+            evaluated += work.evaluations
+            terms += work.terms
             segments.append(trace.segments)
         }
         WindowEvents.shared.record(jumps: jumps.reduce(0) { $0 + $1.count }, segments: segments.reduce(0) { $0 + $1.count },
-                                   exchangeEvaluations: evaluated, kernelSteps: kernels.stepsComputed)
+                                   exchangeEvaluations: evaluated, exchangeTerms: terms, shaftJumps: events.jumpCount,
+                                   kernelRows: kernels.rows.count,
+                                   kernelSteps: kernels.stepsComputed)
         return Result(segments: segments, peakExchange: nil,
                       timeAboveDepressionMs: segments.map(timeAbove(.depression)),
                       timeAbovePotentiationMs: segments.map(timeAbove(.potentiation)), peakMessenger: Array(repeating: 0, count: n),
@@ -154,9 +158,9 @@ extension CalciumWindow {
 
         /// Spine i's gating segments through the window from its own jumps
         /// (merged, in time order: `count` times and sizes) and own decay
-        /// rate a; returns how many X were computed.
+        /// rate a; returns how many X were computed and the jump terms they read.
         func cut(spine i: Int, jumpTimes times: UnsafePointer<Double>, jumpSizes sizes: UnsafePointer<Double>, count: Int,
-                 decayRate a: Double, into trace: inout GatingTrace) -> Int {
+                 decayRate a: Double, into trace: inout GatingTrace) -> (evaluations: Int, terms: Int) {
             // Spine i's rows, by source.
             var longest = 0
             for row in kernels.rows[kernels.rowStart[i]..<kernels.rowStart[i + 1]] {
@@ -176,7 +180,7 @@ extension CalciumWindow {
             let impulse = kernels.impulse.baseAddress!, train = kernels.train.baseAddress!
             let jumpStep = jumpStep, jumpSource = jumpSource, jumpAlpha = jumpAlpha, jumpBeta = jumpBeta
             let rowOffset = rowOffset, rowLength = rowLength, jumpCount = jumpCount
-            var oldestJump = 0
+            var oldestJump = 0, terms = 0
             /// X_i^m: the jumps of the last `longest` + 1 steps through their rows (m never decreases).
             func exchange(_ m: Int) -> Double {
                 while oldestJump < jumpCount && jumpStep[oldestJump] + longest < m { oldestJump += 1 }
@@ -187,6 +191,7 @@ extension CalciumWindow {
                     if l >= 1 && l <= length { x += jumpBeta[k] * train[rowOffset[slot] + l - 1] }
                     k += 1
                 }
+                terms += k - oldestJump
                 return x
             }
             let thetaD = p.thetaDepression, thetaP = p.thetaPotentiation
@@ -255,7 +260,7 @@ extension CalciumWindow {
                                  jumpTimes: times, jumpSizes: sizes, next: &k, end: count)
                 clock = t1
             }
-            return evaluated
+            return (evaluated, terms)
         }
     }
 }

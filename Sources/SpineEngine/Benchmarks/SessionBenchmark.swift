@@ -3,16 +3,14 @@ import GSL
 import SpineModel
 
 /// `spinesim bench session` (W2 of the Brian2 comparison, benchmarks/brian2):
-/// one learning session on dendrites with spines, through everything a
-/// session changes —
+/// one learning session on dendrites with spines, through the function the
+/// sessions of `spinesim run` use (`SessionEfficacy`):
 /// - spine calcium with neck exchange to the dendrite's calcium diffusion
 ///   (docs/MODEL.md §1–2, `CalciumWindow`: each spine's own calcium exact, the shaft
-///   on the Crank–Nicolson grid, threshold crossings exact);
-/// - the efficacy ρ (docs/MODEL.md §1, `EfficacyIntegrator`);
-/// - OU log sizes with the ρ-dependent target m(ρ) = m₀ + Δm·ρ (docs/MODEL.md §3,
-///   `LogSizeOU`), advanced by the exact OU transition over chunks of
-///   `chunkMs`, with the target at the chunk's mean ρ (trapezoid): the
-///   error is O((chunk/τ_s)·Δρ²), below 1e-9 for 6 s chunks and τ_s = 7 days.
+///   on the Crank–Nicolson grid or summed from its kernels, threshold crossings exact);
+/// - the efficacy ρ (docs/MODEL.md §1, `EfficacyIntegrator`).
+/// Sizes do not change during a session (they follow ρ afterwards, §3), so
+/// the spines' volumes only shape the neck exchange.
 ///
 /// Inputs (spines, spike trains, bAPs) come from one generator stream per
 /// dendrite, the dynamics' noise from another, both derived from the run
@@ -33,13 +31,12 @@ public enum SessionBenchmark {
         public var session: SessionActivity
         public var plasticity: PlasticityParameters
         public var diffusion: DiffusionParameters
+        /// The law of the initial log sizes: the OU's stationary law around m(ρ₀).
         public var size: LogSizeOU
-        /// Length of the OU chunks (ms).
-        public var chunkMs: Double
 
         /// The W2 defaults: DPD (the learning experiment's preset), the learning
         /// regime of Experiments/learning-vs-notask.yaml with `minutes`·10 trials
-        /// of 6 s, diffusion and sizes at their docs/MODEL.md defaults (τ_s = 7 days).
+        /// of 6 s, diffusion and sizes at their docs/MODEL.md defaults.
         public init(dendrites: Int = 20, minutes: Double = 30) {
             self.dendrites = dendrites
             lengthUm = 100
@@ -50,7 +47,6 @@ public enum SessionBenchmark {
             plasticity = PlasticityPreset.dpd.parameters
             diffusion = DiffusionParameters()
             size = LogSizeOU()
-            chunkMs = 6000
         }
 
         public var spinesPerDendrite: Int { Int((densityPerUm * lengthUm).rounded()) }
@@ -70,8 +66,6 @@ public enum SessionBenchmark {
     public struct SpineOutcome: Sendable, Equatable {
         public var initialEfficacy: Double
         public var efficacy: Double
-        public var initialLogVolume: Double
-        public var logVolume: Double
         public var deltaEfficacy: Double { efficacy - initialEfficacy }
     }
 
@@ -100,48 +94,16 @@ public enum SessionBenchmark {
         }
     }
 
-    /// The session on one dendrite: calcium and diffusion, then per spine ρ
-    /// through its gating segments chunk by chunk, each chunk followed by the
-    /// exact OU transition of its log size.
+    /// The session on one dendrite, as `spinesim run` runs it (`SessionEfficacy`).
     public static func simulate(_ inputs: DendriteInputs, setup: Setup, random stream: RandomStream) throws -> [SpineOutcome] {
-        let durationMs = setup.session.durationMs
-        let window = try CalciumWindow.run(
-            WindowInputs(durationMs: durationMs, presynapticSpikesMs: inputs.presynapticSpikesMs,
-                         backpropagatingMs: inputs.backpropagatingMs),
-            geometry: SpineGeometry(positionsUm: inputs.positionsUm, volumesUm3: inputs.volumesUm3),
-            lengthUm: setup.lengthUm, plasticity: setup.plasticity, diffusion: setup.diffusion)
-        let integrator = EfficacyIntegrator(parameters: setup.plasticity)
-        let ou = setup.size
-        let chunks = max(1, Int((durationMs / setup.chunkMs).rounded(.up)))
-        let chunkMs = durationMs / Double(chunks)
-        let (decay, sd) = ou.transition(days: chunkMs / 86_400_000)
-        return try stream.withHandle { random in
-            try (0..<inputs.positionsUm.count).map { i in
-                let rho0 = inputs.initialEfficacy[i], s0 = log(inputs.volumesUm3[i])
-                var rho = rho0, s = s0
-                var segments = window.segments[i][...]
-                for chunk in 0..<chunks {
-                    let start = rho
-                    // ρ through this chunk's part of the gating segments (a segment that
-                    // straddles the chunk's end is split there).
-                    var remaining = chunk == chunks - 1 ? Double.infinity : chunkMs
-                    while let segment = segments.first, remaining > 0 {
-                        let take = min(segment.durationMs, remaining)
-                        rho = try integrator.advance(rho, durationMs: take, gating: segment.gating, random: random)
-                        remaining -= take
-                        if take < segment.durationMs {
-                            segments[segments.startIndex].durationMs -= take
-                        } else {
-                            segments = segments.dropFirst()
-                        }
-                    }
-                    let target = ou.target(efficacy: 0.5 * (start + rho))
-                    s = target + (s - target) * decay + sd * random.gaussian()
-                }
-                rho = try integrator.advance(rho, through: [], random: random)   // throws EfficacyBlowUp outside [−1, 2]
-                return SpineOutcome(initialEfficacy: rho0, efficacy: rho, initialLogVolume: s0, logVolume: s)
-            }
+        let window = WindowInputs(durationMs: setup.session.durationMs, presynapticSpikesMs: inputs.presynapticSpikesMs,
+                                  backpropagatingMs: inputs.backpropagatingMs)
+        let efficacy = try stream.withHandle { random in
+            try SessionEfficacy.run(window, geometry: SpineGeometry(positionsUm: inputs.positionsUm, volumesUm3: inputs.volumesUm3),
+                                    lengthUm: setup.lengthUm, plasticity: setup.plasticity, diffusion: setup.diffusion,
+                                    processes: HeterosynapticProcesses(), initial: inputs.initialEfficacy, random: random)
         }
+        return zip(inputs.initialEfficacy, efficacy).map { SpineOutcome(initialEfficacy: $0, efficacy: $1) }
     }
 
     /// Draws every dendrite's inputs and runs the session on `threads` workers.
@@ -164,10 +126,10 @@ public enum SessionBenchmark {
     /// - `presynaptic_spine.u32` / `presynaptic_ms.f64`: every presynaptic spike
     ///   (global spine index, time), little-endian, in spine then time order;
     /// - `backpropagating_dendrite.u32` / `backpropagating_ms.f64`: every bAP;
-    /// - `spinesim.csv`: `spine,dendrite,rho0,rho,delta_rho,volume0_um3,volume_um3`.
+    /// - `spinesim.csv`: `spine,dendrite,rho0,rho,delta_rho`.
     public static func export(_ result: Result, setup: Setup, seed: UInt64, threads: Int, to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let p = setup.plasticity, d = setup.diffusion, ou = setup.size
+        let p = setup.plasticity, d = setup.diffusion
         let parameters: [String: Any] = [
             "seed": seed, "threads": threads, "dendrites": setup.dendrites, "length_um": setup.lengthUm,
             "spines_per_dendrite": setup.spinesPerDendrite, "duration_ms": setup.session.durationMs,
@@ -179,20 +141,18 @@ public enum SessionBenchmark {
             "diffusion": ["diffusion_um2_per_ms": d.diffusionUm2PerMs, "dendrite_radius_um": d.dendriteRadiusUm,
                           "tau_dendrite_ms": d.tauDendriteMs, "tau_neck_ms": d.tauNeckMs,
                           "grid_spacing_um": d.gridSpacingUm, "time_step_ms": d.timeStepMs],
-            "size": ["baseline_log_volume": ou.baselineLogVolume, "potentiation_log_shift": ou.potentiationLogShift,
-                     "relaxation_days": ou.relaxationDays, "stationary_sd": ou.stationarySD],
         ]
         try AtomicFile.write(JSONSerialization.data(withJSONObject: parameters, options: [.prettyPrinted, .sortedKeys]),
                              to: directory.appendingPathComponent("session.json"))
         var spines = "spine,dendrite,position_um,volume_um3,rho0,task_related\n"
-        var outcome = "spine,dendrite,rho0,rho,delta_rho,volume0_um3,volume_um3\n"
+        var outcome = "spine,dendrite,rho0,rho,delta_rho\n"
         var preSpine: [UInt32] = [], preTime: [Double] = [], bapDendrite: [UInt32] = [], bapTime: [Double] = []
         var global = 0
         for (dendrite, inputs) in result.inputs.enumerated() {
             for i in 0..<inputs.positionsUm.count {
                 spines += "\(global),\(dendrite),\(inputs.positionsUm[i]),\(inputs.volumesUm3[i]),\(inputs.initialEfficacy[i]),\(inputs.taskRelated[i] ? 1 : 0)\n"
                 let o = result.outcomes[dendrite][i]
-                outcome += "\(global),\(dendrite),\(o.initialEfficacy),\(o.efficacy),\(o.deltaEfficacy),\(exp(o.initialLogVolume)),\(exp(o.logVolume))\n"
+                outcome += "\(global),\(dendrite),\(o.initialEfficacy),\(o.efficacy),\(o.deltaEfficacy)\n"
                 for t in inputs.presynapticSpikesMs[i] {
                     preSpine.append(UInt32(global))
                     preTime.append(t)

@@ -65,20 +65,17 @@ struct PhaseDynamics: Sendable {
             return (timeline, task.map { session.axonSpikes(taskRelated: $0, timeline: timeline, random: random) })
         }
         let geometry = SpineGeometry(positionsUm: (0..<n).map { table.position[$0] }, volumesUm3: (0..<n).map { exp(table.logVolume[$0]) })
-        let integrator = EfficacyIntegrator(parameters: model.plasticity)
         let rules = model.newSpines, rhoStar = model.plasticity.rhoStar
         let inputs = WindowInputs(durationMs: session.durationMs, presynapticSpikesMs: spikes, backpropagatingMs: timeline.backpropagatingMs)
-        try dendrite.random.withHandle { random in
-            // With the cooperativity messenger ρ acts back on calcium, so it is integrated inside the window.
-            let coupling = activity.processes.cooperativity.enabled
-                ? EfficacyCoupling(integrator: integrator, initial: (0..<n).map { table.efficacy[$0] }, random: random) : nil
-            let window = try CalciumWindow.run(inputs, geometry: geometry, lengthUm: dendrite.lengthUm, plasticity: model.plasticity,
-                                               diffusion: activity.diffusion, processes: activity.processes, efficacy: coupling)
-            for i in 0..<n {
-                table.efficacy[i] = try window.finalEfficacy?[i] ?? integrator.advance(table.efficacy[i], through: window.segments[i], random: random)
-                if table.flags[i] & SpineFlag.probation != 0 && rules.stabilises(efficacy: table.efficacy[i], rhoStar: rhoStar) {
-                    table.flags[i] &= ~SpineFlag.probation
-                }
+        let efficacy = try dendrite.random.withHandle { random in
+            try SessionEfficacy.run(inputs, geometry: geometry, lengthUm: dendrite.lengthUm, plasticity: model.plasticity,
+                                    diffusion: activity.diffusion, processes: activity.processes,
+                                    initial: (0..<n).map { table.efficacy[$0] }, random: random)
+        }
+        for i in 0..<n {
+            table.efficacy[i] = efficacy[i]
+            if table.flags[i] & SpineFlag.probation != 0 && rules.stabilises(efficacy: table.efficacy[i], rhoStar: rhoStar) {
+                table.flags[i] &= ~SpineFlag.probation
             }
         }
         let events = spikes.map { CoActivity.events($0, mergeMs: eventMergeMs) }

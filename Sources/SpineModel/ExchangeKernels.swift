@@ -68,50 +68,84 @@ public final class ExchangeKernels {
         var computed = 0
         let source = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1))
         source.initialize(repeating: 0)
-        defer { source.deallocate() }
+        // Scratch reused by every run: c_ex and G per step (step-major, n per
+        // step; grown when a run is longer), G of the previous step, and per
+        // receiver the last step reaching the cut and the largest |H|, |G|.
+        var capacity = 256
+        var history = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1) * capacity)
+        var trains = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1) * capacity)
+        let previousTrain = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1))
+        let lastAbove = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(n, 1))
+        let bestImpulse = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1))
+        let bestTrain = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1))
+        previousTrain.initialize(repeating: 0); lastAbove.initialize(repeating: 0)
+        bestImpulse.initialize(repeating: 0); bestTrain.initialize(repeating: 0)
+        defer {
+            source.deallocate(); history.deallocate(); trains.deallocate(); previousTrain.deallocate()
+            lastAbove.deallocate(); bestImpulse.deallocate(); bestTrain.deallocate()
+        }
 
         /// Runs the grid from rest with a unit average in `sources` in step 0
         /// and keeps each receiver's rows; `a` is the sources' decay rate.
         func respond(to sources: [Int], decayRate a: Double) -> [(receiver: Int, row: Row)] {
             grid.reset()
             let s = a > 0 ? -expm1(-a * h) / (a * h) : 1, decay = exp(-a * h)
-            var history: [Double] = [], trains: [Double] = []   // step-major, n per step
-            var previousTrain = [Double](repeating: 0, count: n)
+            previousTrain.update(repeating: 0)
             var peak = 0.0
             for j in sources { source[j] = 1 }
+            let exchange = grid.exchange.baseAddress!, shaft = grid.shaft.baseAddress!, cells = grid.cellCount
             var step = 0
             while step < maximumSteps {
                 grid.step(ownAverage: UnsafePointer(source.baseAddress!))
                 if step == 0 { for j in sources { source[j] = 0 } }
+                if step == capacity {
+                    func grown(_ old: UnsafeMutableBufferPointer<Double>) -> UnsafeMutableBufferPointer<Double> {
+                        let new = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * old.count)
+                        new.baseAddress!.initialize(from: old.baseAddress!, count: old.count)
+                        old.deallocate()
+                        return new
+                    }
+                    history = grown(history)
+                    trains = grown(trains)
+                    capacity *= 2
+                }
+                let x = history.baseAddress! + step * n, g = trains.baseAddress! + step * n
                 var largest = 0.0, largestState = 0.0
                 for i in 0..<n {
-                    let x = grid.exchange[i], g = s * x + decay * previousTrain[i]
-                    previousTrain[i] = g
-                    history.append(x); trains.append(g)
-                    largest = max(largest, abs(x), abs(g))
+                    x[i] = exchange[i]
+                    g[i] = s * x[i] + decay * previousTrain[i]
+                    previousTrain[i] = g[i]
+                    largest = max(largest, abs(x[i]), abs(g[i]))
                 }
-                for k in 0..<grid.cellCount { largestState = max(largestState, abs(grid.shaft[k])) }
+                for k in 0..<cells { largestState = max(largestState, abs(shaft[k])) }
                 peak = max(peak, largest)
                 step += 1
                 if max(largest, largestState) < tolerance * peak { break }
             }
             computed += step
+            // Per receiver, in one step-major pass: the row's length and bound.
             let cut = tolerance * peak
-            var kept: [(receiver: Int, row: Row)] = []
-            for i in 0..<n {
-                var length = 0, bestH = 0.0, bestG = 0.0
-                for l in 0..<step {
-                    let x = abs(history[l * n + i]), g = abs(trains[l * n + i])
-                    if x >= cut || g >= cut { length = l + 1 }
-                    bestH = max(bestH, x); bestG = max(bestG, g)
+            lastAbove.update(repeating: 0)
+            bestImpulse.update(repeating: 0)
+            bestTrain.update(repeating: 0)
+            for l in 0..<step {
+                let x = history.baseAddress! + l * n, g = trains.baseAddress! + l * n
+                for i in 0..<n {
+                    let absX = abs(x[i]), absG = abs(g[i])
+                    if absX >= cut || absG >= cut { lastAbove[i] = l + 1 }
+                    bestImpulse[i] = max(bestImpulse[i], absX)
+                    bestTrain[i] = max(bestTrain[i], absG)
                 }
-                guard length > 0 else { continue }
-                let offset = values.impulse.count
+            }
+            var kept: [(receiver: Int, row: Row)] = []
+            for i in 0..<n where lastAbove[i] > 0 {
+                let length = lastAbove[i], offset = values.impulse.count
                 for l in 0..<length {
                     values.impulse.append(history[l * n + i])
                     values.train.append(trains[l * n + i])
                 }
-                kept.append((i, Row(source: sources.count == 1 ? sources[0] : -1, offset: offset, length: length, bound: bestH + bestG)))
+                kept.append((i, Row(source: sources.count == 1 ? sources[0] : -1, offset: offset, length: length,
+                                    bound: bestImpulse[i] + bestTrain[i])))
             }
             return kept
         }

@@ -163,11 +163,17 @@ extension Bench {
         var compare: ExchangeMethod?
         @Option(help: "ε of the events method: a jump's received calcium is dropped below this fraction of its peak.")
         var kernelTolerance = DiffusionParameters().kernelTolerance
+        @Option(help: ArgumentHelp("Multiply the session's activity rates (axon background, ensemble events, background bAPs) by this factor, "
+                                   + "to see how each method's cost follows the event density.", valueName: "factor"))
+        var activityScale = 1.0
         @Option(help: "Write inputs and outcome into this directory.") var export: String?
         @OptionGroup var execution: BenchExecution
 
         func validate() throws {
             guard dendrites >= 1 else { throw ValidationError("--dendrites must be at least 1") }
+            guard activityScale >= 0.001, activityScale <= 10 else {
+                throw ValidationError("--activity-scale \(activityScale) is out of range; allowed: 0.001 to 10")
+            }
             guard minutes >= 0.1, minutes.isFinite else { throw ValidationError("--minutes must be at least 0.1 (one trial of 6 s)") }
             guard kernelTolerance > 1e-15, kernelTolerance <= 1e-2 else { throw ValidationError("--kernel-tolerance must be in (1e-15, 0.01]") }
         }
@@ -177,6 +183,9 @@ extension Bench {
                 var setup = SessionBenchmark.Setup(dendrites: dendrites, minutes: minutes)
                 setup.diffusion.method = method
                 setup.diffusion.kernelTolerance = kernelTolerance
+                setup.session.axonBackgroundHz *= activityScale
+                setup.session.ensembleEventHz *= activityScale
+                setup.session.backpropagationBackgroundHz *= activityScale
                 guard let compare else {
                     let r = try SessionBenchmark.run(setup, threads: execution.threadCount, seed: execution.seed)
                     if let export {
@@ -234,8 +243,9 @@ extension Bench {
         private func report(_ r: SessionBenchmark.Result, _ setup: SessionBenchmark.Setup) {
             let outcomes = r.outcomes.joined()
             let meanDelta = outcomes.reduce(0) { $0 + $1.deltaEfficacy } / Double(max(r.spines, 1))
-            print(String(format: "session: %d dendrites, %d spines, %d trials, mean Δρ %.5f, %d threads, method %@",
-                         dendrites, r.spines, setup.session.trials, meanDelta, execution.threadCount, setup.diffusion.method.rawValue))
+            print(String(format: "session: %d dendrites, %d spines, %d trials, activity ×%g, mean Δρ %.5f, %d threads, method %@",
+                         dendrites, r.spines, setup.session.trials, activityScale, meanDelta, execution.threadCount,
+                         setup.diffusion.method.rawValue))
         }
     }
 }

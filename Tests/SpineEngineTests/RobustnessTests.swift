@@ -231,7 +231,8 @@ struct RobustnessTests {
 
     @Test("command-line errors exit 2 with one error line and a hint")
     func commandLineErrors() throws {
-        for arguments in [["run"], ["run", "x.yaml", "--threads", "zero"], ["frobnicate"], ["run", "x.yaml", "--max-memory", "lots"]] {
+        for arguments in [["run"], ["run", "x.yaml", "--threads", "zero"], ["frobnicate"], ["run", "x.yaml", "--max-memory", "lots"],
+                          ["bench", "session", "--activity-scale", "0"]] {
             let result = try spinesim(arguments)
             let lines = result.standardError.split(separator: "\n")
             #expect(result.status == 2 && lines.count == 2 && lines[0].hasPrefix("error: ") && lines[1].hasPrefix("hint: "),

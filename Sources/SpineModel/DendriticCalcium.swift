@@ -110,7 +110,7 @@ public final class DendriticCalcium {
         precondition(spinePositionsUm.count == spineVolumesUm3.count)
         self.parameters = parameters
         let dx = parameters.gridSpacingUm, h = parameters.timeStepMs
-        let cells = max(2, Int((lengthUm / dx).rounded()))
+        let cells = DendriticCalcium.cellCount(lengthUm: lengthUm, gridSpacingUm: dx)
         cellCount = cells
         spineCount = spinePositionsUm.count
         spineVolumes = spineVolumesUm3
@@ -171,6 +171,11 @@ public final class DendriticCalcium {
     public func reset() {
         shaft.update(repeating: 0)
         exchange.update(repeating: 0)
+    }
+
+    /// The number of cells of a dendrite: its length in whole cells of about Δx, at least 2.
+    public static func cellCount(lengthUm: Double, gridSpacingUm: Double) -> Int {
+        max(2, Int((lengthUm / gridSpacingUm).rounded()))
     }
 
     /// Cell width actually used (the length divided into whole cells).

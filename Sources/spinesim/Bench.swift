@@ -216,11 +216,9 @@ extension Bench {
                     }
                 }
                 // The work each method cannot avoid, per dendrite (docs/MODEL.md §2a, "Event-driven exchange").
-                let grid = setup.diffusion, perDendrite = Double(setup.dendrites)
-                let gridSteps = (setup.session.durationMs / grid.timeStepMs).rounded(.up)
-                let cells = max(2, (setup.lengthUm / grid.gridSpacingUm).rounded())
-                print(String(format: "per dendrite: grid %.3g cell- and pool-steps (%.0f steps × %.0f cells + %d spines)",
-                             gridSteps * (cells + Double(setup.spinesPerDendrite)), gridSteps, cells, setup.spinesPerDendrite))
+                let grid = try SessionBenchmark.grid(setup), perDendrite = Double(setup.dendrites)
+                print(String(format: "per dendrite: grid %.3g cell- and pool-steps (%d steps × %d cells + %d spines)",
+                             Double(grid.steps * (grid.cells + setup.spinesPerDendrite)), grid.steps, grid.cells, setup.spinesPerDendrite))
                 if let c = lastCounts[.events] {
                     let receivers = Double(c.kernelRows) / Double(setup.dendrites * setup.spinesPerDendrite)
                     print(String(format: "per dendrite: events %.3g spine jumps, %.3g of them into the shaft (a bAP once), each reaching %.0f receivers "

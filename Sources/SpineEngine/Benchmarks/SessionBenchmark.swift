@@ -106,6 +106,13 @@ public enum SessionBenchmark {
         return zip(inputs.initialEfficacy, efficacy).map { SpineOutcome(initialEfficacy: $0, efficacy: $1) }
     }
 
+    /// The grid one dendrite's session steps through: steps and cells, as
+    /// `CalciumWindow` and `DendriticCalcium` set them.
+    public static func grid(_ setup: Setup) throws -> (steps: Int, cells: Int) {
+        (try ResourceLimits.windowSteps(durationMs: setup.session.durationMs, timeStepMs: setup.diffusion.timeStepMs),
+         DendriticCalcium.cellCount(lengthUm: setup.lengthUm, gridSpacingUm: setup.diffusion.gridSpacingUm))
+    }
+
     /// Draws every dendrite's inputs and runs the session on `threads` workers.
     public static func run(_ setup: Setup, threads: Int, seed: UInt64) throws -> Result {
         let seeds = StreamSeeds(runSeed: seed)

@@ -166,6 +166,9 @@ extension Bench {
         @Option(help: ArgumentHelp("Multiply the session's activity rates (axon background, ensemble events, background bAPs) by this factor, "
                                    + "to see how each method's cost follows the event density.", valueName: "factor"))
         var activityScale = 1.0
+        @Flag(help: ArgumentHelp("Also local dendritic spikes, the store-release and the cooperativity messengers (docs/MODEL.md §2b–2d, "
+                                 + "their defaults; the events method then runs the grid)."))
+        var heterosynaptic = false
         @Option(help: "Write inputs and outcome into this directory.") var export: String?
         @OptionGroup var execution: BenchExecution
 
@@ -186,6 +189,7 @@ extension Bench {
                 setup.session.axonBackgroundHz *= activityScale
                 setup.session.ensembleEventHz *= activityScale
                 setup.session.backpropagationBackgroundHz *= activityScale
+                if heterosynaptic { setup.processes = DiffusionBenchmark.allProcesses }
                 guard let compare else {
                     let r = try SessionBenchmark.run(setup, threads: execution.threadCount, seed: execution.seed)
                     if let export {
@@ -241,9 +245,9 @@ extension Bench {
         private func report(_ r: SessionBenchmark.Result, _ setup: SessionBenchmark.Setup) {
             let outcomes = r.outcomes.joined()
             let meanDelta = outcomes.reduce(0) { $0 + $1.deltaEfficacy } / Double(max(r.spines, 1))
-            print(String(format: "session: %d dendrites, %d spines, %d trials, activity ×%g, mean Δρ %.5f, %d threads, method %@",
+            print(String(format: "session: %d dendrites, %d spines, %d trials, activity ×%g, mean Δρ %.5f, %d threads, method %@%@",
                          dendrites, r.spines, setup.session.trials, activityScale, meanDelta, execution.threadCount,
-                         setup.diffusion.method.rawValue))
+                         setup.diffusion.method.rawValue, heterosynaptic ? ", dendritic spikes, store release, cooperativity on" : ""))
         }
     }
 }

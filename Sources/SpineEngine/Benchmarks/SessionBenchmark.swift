@@ -31,6 +31,8 @@ public enum SessionBenchmark {
         public var session: SessionActivity
         public var plasticity: PlasticityParameters
         public var diffusion: DiffusionParameters
+        /// The processes of docs/MODEL.md §2b–2d (all off by default, as in W2).
+        public var processes: HeterosynapticProcesses
         /// The law of the initial log sizes: the OU's stationary law around m(ρ₀).
         public var size: LogSizeOU
 
@@ -46,6 +48,7 @@ public enum SessionBenchmark {
             session = SessionActivity(trials: max(1, Int((minutes * 60 / 6).rounded())), trialSeconds: 6)
             plasticity = PlasticityPreset.dpd.parameters
             diffusion = DiffusionParameters()
+            processes = HeterosynapticProcesses()
             size = LogSizeOU()
         }
 
@@ -101,7 +104,7 @@ public enum SessionBenchmark {
         let efficacy = try stream.withHandle { random in
             try SessionEfficacy.run(window, geometry: SpineGeometry(positionsUm: inputs.positionsUm, volumesUm3: inputs.volumesUm3),
                                     lengthUm: setup.lengthUm, plasticity: setup.plasticity, diffusion: setup.diffusion,
-                                    processes: HeterosynapticProcesses(), initial: inputs.initialEfficacy, random: random)
+                                    processes: setup.processes, initial: inputs.initialEfficacy, random: random)
         }
         return zip(inputs.initialEfficacy, efficacy).map { SpineOutcome(initialEfficacy: $0, efficacy: $1) }
     }

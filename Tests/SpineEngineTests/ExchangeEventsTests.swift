@@ -45,17 +45,10 @@ struct ExchangeEventsTests {
     /// half a minute of the session on 3000 spines, Δρ by two-sample
     /// Kolmogorov–Smirnov.
     @Test func deltaRhoMatchesTheRefinedGrid() throws {
-        var setup = SessionBenchmark.Setup(dendrites: 20, minutes: 0.5)
-        setup.diffusion.method = .events
-        let events = try SessionBenchmark.run(setup, threads: 2, seed: 11)
-        setup.diffusion.method = .grid
-        setup.diffusion.gridSpacingUm = 0.25
-        setup.diffusion.timeStepMs = 1
-        let refined = try SessionBenchmark.run(setup, threads: 2, seed: 11)
-        let a = events.outcomes.joined().map(\.deltaEfficacy), b = refined.outcomes.joined().map(\.deltaEfficacy)
-        #expect(a.count == 3000 && b.count == 3000)
-        #expect(a.contains { abs($0) > 0.01 }, "ρ should move")
-        let (distance, p) = Self.kolmogorovSmirnov(a, b)
+        let (events, refined) = try Self.againstTheRefinedGrid(SessionBenchmark.Setup(dendrites: 20, minutes: 0.5), seed: 11)
+        #expect(events.count == 3000 && refined.count == 3000)
+        #expect(events.contains { abs($0) > 0.01 }, "ρ should move")
+        let (distance, p) = Self.kolmogorovSmirnov(events, refined)
         #expect(p > 0.01, "KS D = \(distance), p = \(p)")
     }
 
@@ -66,20 +59,28 @@ struct ExchangeEventsTests {
     /// (mean Δρ 0.40 with them, 0.02 without).
     @Test func everyProcessMatchesTheRefinedGrid() throws {
         var setup = SessionBenchmark.Setup(dendrites: 20, minutes: 0.1)
-        let without = try SessionBenchmark.run(setup, threads: 2, seed: 13)
+        let without = try SessionBenchmark.run(setup, threads: 2, seed: 13).outcomes.joined().map(\.deltaEfficacy)
         setup.processes = DiffusionBenchmark.allProcesses
+        let (shipped, refined) = try Self.againstTheRefinedGrid(setup, seed: 13)
+        #expect(shipped.count == 3000 && refined.count == 3000)
+        let (distance, p) = Self.kolmogorovSmirnov(shipped, refined)
+        #expect(p > 0.01, "KS D = \(distance), p = \(p)")
+        let (changed, _) = Self.kolmogorovSmirnov(shipped, without)
+        #expect(changed > 5 * distance, "the processes should change Δρ: KS D \(changed) against \(distance) between the grids")
+    }
+
+    /// Every spine's Δρ through the session of `setup` with the events method
+    /// (the grid when any of §2b–2d is on), and on the grid refined to
+    /// Δx = 0.25 µm, Δt = 1 ms.
+    static func againstTheRefinedGrid(_ setup: SessionBenchmark.Setup, seed: UInt64) throws -> ([Double], [Double]) {
+        var setup = setup
         setup.diffusion.method = .events
-        let shipped = try SessionBenchmark.run(setup, threads: 2, seed: 13)
+        let shipped = try SessionBenchmark.run(setup, threads: 2, seed: seed)
         setup.diffusion.method = .grid
         setup.diffusion.gridSpacingUm = 0.25
         setup.diffusion.timeStepMs = 1
-        let refined = try SessionBenchmark.run(setup, threads: 2, seed: 13)
-        let a = shipped.outcomes.joined().map(\.deltaEfficacy), b = refined.outcomes.joined().map(\.deltaEfficacy)
-        #expect(a.count == 3000 && b.count == 3000)
-        let (distance, p) = Self.kolmogorovSmirnov(a, b)
-        #expect(p > 0.01, "KS D = \(distance), p = \(p)")
-        let (changed, _) = Self.kolmogorovSmirnov(a, without.outcomes.joined().map(\.deltaEfficacy))
-        #expect(changed > 5 * distance, "the processes should change Δρ: KS D \(changed) against \(distance) between the grids")
+        let refined = try SessionBenchmark.run(setup, threads: 2, seed: seed)
+        return (shipped.outcomes.joined().map(\.deltaEfficacy), refined.outcomes.joined().map(\.deltaEfficacy))
     }
 
     /// Two-sample KS distance and its asymptotic p-value,

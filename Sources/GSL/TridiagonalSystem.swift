@@ -75,6 +75,50 @@ public final class SymmetricTridiagonalFactor {
         }
     }
 
+    /// Solves two independent systems, `first` x = b and `second` y = c, in
+    /// place, their sweeps interleaved row by row. Each system's rows are
+    /// computed exactly as `solveInPlace` computes them (the same bits); the
+    /// two dependency chains overlap, so the pair costs little more than one.
+    public static func solveInPlace(_ first: SymmetricTridiagonalFactor, _ x: UnsafeMutablePointer<Double>,
+                                    together second: SymmetricTridiagonalFactor, _ y: UnsafeMutablePointer<Double>) {
+        // The longer system is `a`; rows beyond the shorter one's run alone.
+        let (a, u, b, v) = first.size >= second.size ? (first, x, second, y) : (second, y, first, x)
+        let m = b.size, n = a.size
+        let aInverse = a.inversePivot.baseAddress!, aForward = a.forwardCoupling.baseAddress!, aBack = a.backCoupling.baseAddress!
+        let bInverse = b.inversePivot.baseAddress!, bForward = b.forwardCoupling.baseAddress!, bBack = b.backCoupling.baseAddress!
+        var p = u[0] * aInverse[0], q = v[0] * bInverse[0]
+        u[0] = p
+        v[0] = q
+        for i in 1..<m {
+            p = u[i] * aInverse[i] - aForward[i] * p
+            u[i] = p
+            q = v[i] * bInverse[i] - bForward[i] * q
+            v[i] = q
+        }
+        for i in m..<n {
+            p = u[i] * aInverse[i] - aForward[i] * p
+            u[i] = p
+        }
+        // Back sweeps: `a` alone down to row m − 1, then both.
+        p = u[n - 1] * aInverse[n - 1]
+        u[n - 1] = p
+        var i = n - 2
+        while i >= m - 1 {
+            p = u[i] * aInverse[i] - aBack[i] * p
+            u[i] = p
+            i -= 1
+        }
+        q = v[m - 1] * bInverse[m - 1]
+        v[m - 1] = q
+        while i >= 0 {
+            p = u[i] * aInverse[i] - aBack[i] * p
+            u[i] = p
+            q = v[i] * bInverse[i] - bBack[i] * q
+            v[i] = q
+            i -= 1
+        }
+    }
+
     /// The same solve by GSL (`gsl_linalg_cholesky_band_svx`).
     public func solveInPlaceWithGSL(_ values: UnsafeMutablePointer<Double>) {
         var view = gsl_vector_view_array(values, size)

@@ -158,7 +158,8 @@ extension Bench {
 
         @Option(help: "Number of dendrites.") var dendrites = 20
         @Option(help: "Session length in minutes (trials of 6 s).") var minutes = 30.0
-        @Option(help: "How received calcium is computed (docs/MODEL.md §2a): events or grid.") var method: ExchangeMethod = .events
+        @Option(help: "How received calcium is computed (docs/MODEL.md §2a): events or grid; the default is what `spinesim run` uses.")
+        var method: ExchangeMethod = DiffusionParameters().method
         @Option(help: "Also run this method, alternating with --method, median of 3 each; prints the speed-up and the largest |Δρ| difference.")
         var compare: ExchangeMethod?
         @Option(help: "ε of the events method: a jump's received calcium is dropped below this fraction of its peak.")

@@ -75,6 +75,27 @@ struct TridiagonalTests {
         }
     }
 
+    @Test("two systems solved together, their sweeps interleaved, give the bits of each solved alone", arguments: [(300, 300), (300, 173), (173, 300), (2, 5)])
+    func solvedTogether(sizes: (Int, Int)) throws {
+        func system(_ n: Int, _ phase: Double) throws -> (SymmetricTridiagonalFactor, [Double]) {
+            (try SymmetricTridiagonalFactor(diagonal: (0..<n).map { 2.5 + sin(Double($0) + phase) },
+                                            subdiagonal: (0..<(n - 1)).map { -0.9 - 0.05 * cos(Double($0) * phase) }),
+             (0..<n).map { cos(0.1 * Double($0) + phase) })
+        }
+        let (a, x) = try system(sizes.0, 0.3), (b, y) = try system(sizes.1, 1.7)
+        var xAlone = x, yAlone = y, xTogether = x, yTogether = y
+        xAlone.withUnsafeMutableBufferPointer { a.solveInPlace($0.baseAddress!) }
+        yAlone.withUnsafeMutableBufferPointer { b.solveInPlace($0.baseAddress!) }
+        xTogether.withUnsafeMutableBufferPointer { u in
+            yTogether.withUnsafeMutableBufferPointer { v in
+                SymmetricTridiagonalFactor.solveInPlace(a, u.baseAddress!, together: b, v.baseAddress!)
+            }
+        }
+        #expect(xTogether.map(\.bitPattern) == xAlone.map(\.bitPattern))
+        #expect(yTogether.map(\.bitPattern) == yAlone.map(\.bitPattern))
+        #expect(xAlone != x && yAlone != y)
+    }
+
     @Test("a matrix that is not positive definite is refused")
     func indefiniteRefused() {
         #expect(throws: GSLError.self) { _ = try SymmetricTridiagonalFactor(diagonal: [1, 1, 1], subdiagonal: [2, 2]) }

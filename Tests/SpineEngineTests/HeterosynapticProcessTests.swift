@@ -237,6 +237,48 @@ struct HeterosynapticProcessTests {
         #expect(plain.peakExchange == switched.peakExchange)
     }
 
+    @Test("two windows computed together (their grids stepped side by side) give the bits of each computed alone, every process on")
+    func windowsTogether() throws {
+        var processes = HeterosynapticProcesses()
+        processes.dendriticSpikes = DendriticSpikeParameters(enabled: true, minimumEvents: 3, windowMs: 20, stretchUm: 10)
+        processes.storeRelease = StoreReleaseParameters(enabled: true)
+        processes.cooperativity = CooperativityParameters(enabled: true)
+        let diffusion = DiffusionParameters(timeStepMs: 1)
+        let integrator = EfficacyIntegrator(parameters: p)
+        // Two dendrites of different lengths (cell counts 60 and 91) and spine counts.
+        let first = (inputs: WindowInputs(durationMs: 1200, presynapticSpikesMs: [[10, 15, 300], [12, 18, 400], [14, 20], [700], [100, 900]],
+                                          backpropagatingMs: [22, 310, 905]),
+                     geometry: SpineGeometry(positionsUm: [5, 5.7, 6.4, 20, 27], volumesUm3: [0.1, 0.05, 0.2, 0.1, 0.3]),
+                     lengthUm: 30.0, rho: [0.2, 0.9, 0.6, 0.1, 0.95])
+        let second = (inputs: WindowInputs(durationMs: 1200, presynapticSpikesMs: [[50, 52, 54], [51, 600], [53], []],
+                                           backpropagatingMs: [60, 610]),
+                      geometry: SpineGeometry(positionsUm: [3, 4, 4.5, 40], volumesUm3: [0.2, 0.1, 0.1, 0.05]),
+                      lengthUm: 45.5, rho: [0.5, 0.45, 0.3, 0.8])
+        func request(_ d: (inputs: WindowInputs, geometry: SpineGeometry, lengthUm: Double, rho: [Double]), _ random: RandomHandle) -> CalciumWindow.Request {
+            CalciumWindow.Request(d.inputs, geometry: d.geometry, lengthUm: d.lengthUm, plasticity: p, diffusion: diffusion, processes: processes,
+                                  efficacy: EfficacyCoupling(integrator: integrator, initial: d.rho, random: random), recordPeakExchange: true)
+        }
+        func alone(_ r: CalciumWindow.Request) throws -> CalciumWindow.Result {
+            try CalciumWindow.run(r.inputs, geometry: r.geometry, lengthUm: r.lengthUm, plasticity: r.plasticity, diffusion: r.diffusion,
+                                  processes: r.processes, efficacy: r.efficacy, recordPeakExchange: r.recordPeakExchange)
+        }
+        // Each window draws from its own stream, seeded alike for both ways.
+        func twice<T>(_ body: (RandomHandle, RandomHandle) throws -> T) throws -> T {
+            try RandomStream(type: .taus2, seed: 11).withHandle { a in try RandomStream(type: .taus2, seed: 12).withHandle { b in try body(a, b) } }
+        }
+        let separately = try twice { a, b in (try alone(request(first, a)), try alone(request(second, b))) }
+        let together = try twice { a, b in try CalciumWindow.run(request(first, a), together: request(second, b)) }
+        for (one, other) in [(separately.0, together.0), (separately.1, together.1)] {
+            #expect(one.segments == other.segments)
+            #expect(one.peakExchange == other.peakExchange)
+            #expect(one.timeAboveDepressionMs == other.timeAboveDepressionMs && one.timeAbovePotentiationMs == other.timeAbovePotentiationMs)
+            #expect(one.peakMessenger == other.peakMessenger && one.dendriticSpikes == other.dendriticSpikes)
+            #expect(one.finalEfficacy == other.finalEfficacy && one.cooperativityReleaseMs == other.cooperativityReleaseMs)
+        }
+        // The windows did exchange calcium, fire dendritic spikes and release the messenger.
+        #expect(separately.0.peakExchange!.max()! > 0 && separately.1.peakMessenger.max()! > 0 && separately.0.dendriticSpikes > 0)
+    }
+
     @Test("a dendritic spike gives every spine of its stretch a jump κ·C_post at the spike time (diffusion off: closed form)")
     func spikeJump() throws {
         // Eight spines with one coincident input each; a ninth, silent, on the same stretch; a tenth on the next.

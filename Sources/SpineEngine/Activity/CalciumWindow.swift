@@ -127,20 +127,86 @@ public enum CalciumWindow {
         public var cooperativityReleaseMs: [Double?]
     }
 
+    /// One window to compute: the arguments of `run`.
+    public struct Request {
+        public var inputs: WindowInputs
+        public var geometry: SpineGeometry
+        public var lengthUm: Double
+        public var plasticity: PlasticityParameters
+        public var diffusion: DiffusionParameters
+        public var processes: HeterosynapticProcesses
+        public var efficacy: EfficacyCoupling?
+        public var recordPeakExchange: Bool
+
+        public init(_ inputs: WindowInputs, geometry: SpineGeometry, lengthUm: Double, plasticity: PlasticityParameters,
+                    diffusion: DiffusionParameters, processes: HeterosynapticProcesses = HeterosynapticProcesses(),
+                    efficacy: EfficacyCoupling? = nil, recordPeakExchange: Bool = false) {
+            self.inputs = inputs
+            self.geometry = geometry
+            self.lengthUm = lengthUm
+            self.plasticity = plasticity
+            self.diffusion = diffusion
+            self.processes = processes
+            self.efficacy = efficacy
+            self.recordPeakExchange = recordPeakExchange
+        }
+    }
+
     public static func run(_ inputs: WindowInputs, geometry: SpineGeometry, lengthUm: Double,
-                           plasticity p: PlasticityParameters, diffusion: DiffusionParameters,
+                           plasticity: PlasticityParameters, diffusion: DiffusionParameters,
                            processes: HeterosynapticProcesses = HeterosynapticProcesses(),
                            efficacy: EfficacyCoupling? = nil, recordPeakExchange: Bool = false) throws -> Result {
+        try finish(prepare(Request(inputs, geometry: geometry, lengthUm: lengthUm, plasticity: plasticity, diffusion: diffusion,
+                                   processes: processes, efficacy: efficacy, recordPeakExchange: recordPeakExchange)))
+    }
+
+    /// Two windows (two dendrites) at once: the results of two `run` calls,
+    /// bit for bit. When both are stepped on a grid with the same number of
+    /// steps, their grids advance side by side (`Stepping.integrate(_:together:)`),
+    /// which is faster than one after the other.
+    public static func run(_ first: Request, together second: Request) throws -> (Result, Result) {
+        let a = try prepare(first), b = try prepare(second)
+        if case let .stepping(x, xSpikes) = a, case let .stepping(y, ySpikes) = b, x.grid != nil, y.grid != nil, x.steps == y.steps {
+            var (r, s) = try Stepping.integrate(x, together: y)
+            r.dendriticSpikes = xSpikes
+            s.dendriticSpikes = ySpikes
+            return (r, s)
+        }
+        return (try finish(a), try finish(b))
+    }
+
+    /// A window set up by `prepare`: done already, or to be stepped.
+    enum Prepared {
+        case finished(Result)
+        case stepping(Stepping, dendriticSpikes: Int)
+    }
+
+    static func finish(_ prepared: Prepared) throws -> Result {
+        switch prepared {
+        case let .finished(result): return result
+        case let .stepping(window, spikes):
+            var result = try window.integrate()
+            result.dendriticSpikes = spikes
+            return result
+        }
+    }
+
+    /// Everything up to the steps: the isolated-spine and event-driven
+    /// windows are computed here; a stepped window is set up.
+    static func prepare(_ request: Request) throws -> Prepared {
+        let (inputs, geometry, lengthUm, p) = (request.inputs, request.geometry, request.lengthUm, request.plasticity)
+        let (diffusion, processes, efficacy) = (request.diffusion, request.processes, request.efficacy)
         let n = geometry.count
         var jumps = (0..<n).map { inputs.jumps(spine: $0, p) }
         guard (diffusion.enabled || processes.anyEnabled), n > 0 else {
             let calcium = CalciumDynamics(p)
             let segments = jumps.map { calcium.segments(jumps: $0, from: 0, to: inputs.durationMs) }
             WindowEvents.shared.record(jumps: jumps.reduce(0) { $0 + $1.count }, segments: segments.reduce(0) { $0 + $1.count })
-            return Result(segments: segments, peakExchange: Array(repeating: 0, count: n),
-                          timeAboveDepressionMs: segments.map(timeAbove(.depression)),
-                          timeAbovePotentiationMs: segments.map(timeAbove(.potentiation)), peakMessenger: Array(repeating: 0, count: n),
-                          dendriticSpikes: 0, finalEfficacy: nil, cooperativityReleaseMs: Array(repeating: nil, count: n))
+            return .finished(Result(segments: segments, peakExchange: Array(repeating: 0, count: n),
+                                    timeAboveDepressionMs: segments.map(timeAbove(.depression)),
+                                    timeAbovePotentiationMs: segments.map(timeAbove(.potentiation)),
+                                    peakMessenger: Array(repeating: 0, count: n), dendriticSpikes: 0, finalEfficacy: nil,
+                                    cooperativityReleaseMs: Array(repeating: nil, count: n)))
         }
         precondition(!processes.cooperativity.enabled || efficacy?.initial.count == n,
                      "the cooperativity messenger needs ρ of every spine")
@@ -165,8 +231,8 @@ public enum CalciumWindow {
                                    spinePositionsUm: geometry.positionsUm, spineVolumesUm3: geometry.volumesUm3,
                                    neckCoupling: geometry.neckCoupling)
             : nil
-        if let grid, diffusion.method == .events, !processes.anyEnabled, !recordPeakExchange {
-            return eventDriven(inputs, jumps: jumps, grid: grid, steps: steps, plasticity: p, tolerance: diffusion.kernelTolerance)
+        if let grid, diffusion.method == .events, !processes.anyEnabled, !request.recordPeakExchange {
+            return .finished(eventDriven(inputs, jumps: jumps, grid: grid, steps: steps, plasticity: p, tolerance: diffusion.kernelTolerance))
         }
         var window = Stepping(jumps: jumps, geometry: geometry, lengthUm: lengthUm, steps: steps,
                               stepMs: gridParameters.timeStepMs, plasticity: p, grid: grid)
@@ -184,9 +250,8 @@ public enum CalciumWindow {
             window.cooperativity = processes.cooperativity
             window.efficacy = efficacy
         }
-        var result = try window.integrate(dendriteRadiusUm: diffusion.dendriteRadiusUm)
-        result.dendriticSpikes = spikes.count
-        return result
+        window.dendriteRadiusUm = diffusion.dendriteRadiusUm
+        return .stepping(window, dendriticSpikes: spikes.count)
     }
 
     /// The time a list of segments spends above θ_d (`.depression`) or θ_p (`.potentiation`).
@@ -226,6 +291,8 @@ public enum CalciumWindow {
         /// §2d
         var cooperativity: CooperativityParameters?
         var efficacy: EfficacyCoupling?
+        /// r_d, for the messenger fields.
+        var dendriteRadiusUm = 0.5
 
         init(jumps: [[(timeMs: Double, amplitude: Double)]], geometry: SpineGeometry, lengthUm: Double, steps: Int, stepMs: Double,
              plasticity: PlasticityParameters, grid: DendriticCalcium?) {
@@ -239,100 +306,154 @@ public enum CalciumWindow {
         }
 
         /// One step at a time, every spine's own calcium exact within it.
-        /// Jumps are flattened into contiguous buffers (spine i's are
-        /// `time[first[i]..<first[i+1]]`) and the loops run on local pointers.
-        func integrate(dendriteRadiusUm: Double) throws -> Result {
-            let n = geometry.count
-            let lowestTheta = min(p.thetaDepression, p.thetaPotentiation * (1 - (cooperativity?.maximumLowering ?? 0)))
-            var traces = [GatingTrace](repeating: GatingTrace(p), count: n)
-            let first = UnsafeMutableBufferPointer<Int>.allocate(capacity: n + 1)
-            first[0] = 0
-            for i in 0..<n { first[i + 1] = first[i] + jumps[i].count }
-            let time = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(first[n], 1))
-            let amplitude = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(first[n], 1))
-            for i in 0..<n {
-                for (k, jump) in jumps[i].enumerated() {
-                    time[first[i] + k] = jump.timeMs
-                    amplitude[first[i] + k] = jump.amplitude
-                }
+        func integrate() throws -> Result {
+            let window = Progress(self)
+            for stepIndex in 0..<steps {
+                window.beforeGrid(stepIndex)
+                grid?.step(ownAverage: window.average)
+                try window.afterGrid(stepIndex)
             }
+            return window.result()
+        }
+
+        /// Two windows with the same number of steps, each on its own grid,
+        /// advanced side by side so that their tridiagonal solves interleave
+        /// (`DendriticCalcium.step(_:ownAverage:together:ownAverage:)`): the
+        /// same bits as two `integrate` calls, in less time.
+        static func integrate(_ first: Stepping, together second: Stepping) throws -> (Result, Result) {
+            precondition(first.steps == second.steps && first.grid != nil && second.grid != nil)
+            let a = Progress(first), b = Progress(second)
+            for stepIndex in 0..<first.steps {
+                a.beforeGrid(stepIndex)
+                b.beforeGrid(stepIndex)
+                DendriticCalcium.step(first.grid!, ownAverage: a.average, together: second.grid!, ownAverage: b.average)
+                try a.afterGrid(stepIndex)
+                try b.afterGrid(stepIndex)
+            }
+            return (a.result(), b.result())
+        }
+
+        /// A stepped window's state from one step to the next. Jumps are
+        /// flattened into contiguous buffers (spine i's are
+        /// `time[first[i]..<first[i+1]]`), per-spine state is held in columns
+        /// of one buffer, and the loops run on these pointers.
+        final class Progress {
+            let window: Stepping
+            let n: Int
+            let lowestTheta: Double
+            var traces: [GatingTrace]
+            let first: UnsafeMutableBufferPointer<Int>, cursor: UnsafeMutableBufferPointer<Int>, toCut: UnsafeMutableBufferPointer<Int>
+            let time: UnsafeMutableBufferPointer<Double>, amplitude: UnsafeMutableBufferPointer<Double>
+            let state: UnsafeMutableBufferPointer<Double>
             // Per spine: c_own at the step's start, below-threshold time not
             // yet appended, c_ex at the step's start, its peak, the own
             // average, the decay constants, c_ER at the step's start and end,
-            // its peak, and the messenger levels read.
-            let columns = 11
-            let state = UnsafeMutableBufferPointer<Double>.allocate(capacity: columns * max(n, 1))
-            state.initialize(repeating: 0)
-            let cursor = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(n, 1))
-            defer {
-                first.deallocate(); time.deallocate(); amplitude.deallocate(); state.deallocate(); cursor.deallocate()
-            }
-            for i in 0..<n { cursor[i] = first[i] }
-            let own = state.baseAddress!, quiet = own + n, previousExchange = own + 2 * n, peak = own + 3 * n
-            let average = own + 4 * n, stepDecay = own + 5 * n, stepMean = own + 6 * n
-            let storeStart = own + 7 * n, storeEnd = own + 8 * n, storePeak = own + 9 * n, messenger = own + 10 * n
-            let ownRate: [Double] = grid?.ownDecayRate ?? Array(repeating: 1 / p.tauCalciumMs, count: n)
-            for i in 0..<n {
-                let a = ownRate[i]
-                stepDecay[i] = exp(-a * h)
-                stepMean[i] = a > 0 ? -expm1(-a * h) / (a * h) : 1
-            }
-            let noExchange = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1))
-            noExchange.initialize(repeating: 0)
-            defer { noExchange.deallocate() }
-            let exchange = grid?.exchange.baseAddress ?? noExchange.baseAddress!
-            let t = time.baseAddress!, amp = amplitude.baseAddress!, end = first.baseAddress! + 1, next = cursor.baseAddress!
-
+            // its peak, the messenger levels read, the time of its next jump
+            // (∞: none left), and the received calcium at the step's ends.
+            let own, quiet, previousExchange, peak, average, stepDecay, stepMean: UnsafeMutablePointer<Double>
+            let storeStart, storeEnd, storePeak, messenger, upcoming, receivedStart, receivedEnd: UnsafeMutablePointer<Double>
+            let ownRate: [Double]
+            /// c_ex of the grid (zeros without one).
+            let noExchange: UnsafeMutableBufferPointer<Double>
+            let exchange: UnsafeMutablePointer<Double>
             // §2b: the cells of each spike's stretch.
-            var influx = shaftInflux.makeIterator()
-            var pendingInflux = influx.next()
-            let cellWidth = grid.map { $0.cellWidth(lengthUm: lengthUm) } ?? 1
+            var influx: IndexingIterator<[(Double, Double, Double)]>
+            var pendingInflux: (Double, Double, Double)?
+            let cellWidth: Double
             // §2c
-            var storeField = storeRelease.map { $0.field(lengthUm: lengthUm, dendriteRadiusUm: dendriteRadiusUm) }
-            let storeShapes = storeField?.modeShapes(atUm: geometry.positionsUm) ?? []
+            var storeField: SealedCableField?
+            let storeShapes: [Double]
             var nextGlutamate = 0
             // §2d
-            var cooperativityField = cooperativity.map { $0.field(lengthUm: lengthUm, dendriteRadiusUm: dendriteRadiusUm) }
-            let cooperativityShapes = cooperativityField?.modeShapes(atUm: geometry.positionsUm) ?? []
-            let stepsPerUpdate = cooperativity.map { max(1, Int(($0.updateIntervalMs / h).rounded())) } ?? 0
-            var rho = efficacy?.initial ?? []
-            var aboveDepression = [Double](repeating: 0, count: n), abovePotentiation = aboveDepression
-            var releasedAt = [Double?](repeating: nil, count: n)
+            var cooperativityField: SealedCableField?
+            let cooperativityShapes: [Double]
+            let stepsPerUpdate: Int
+            var rho: [Double]
+            var aboveDepression: [Double], abovePotentiation: [Double]
+            var releasedAt: [Double?]
             var consumedSegments = 0
 
-            for stepIndex in 0..<steps {
-                let t0 = Double(stepIndex) * h, t1 = t0 + h
-                if let grid {
-                    // §2b: a spike's shaft influx at the grid time nearest to it.
-                    while let (spikeTime, from, to) = pendingInflux, spikeTime < t0 + 0.5 * h {
-                        let firstCell = max(0, Int((from / cellWidth).rounded())), lastCell = min(grid.cellCount, Int((to / cellWidth).rounded()))
-                        for k in firstCell..<max(firstCell, lastCell) { grid.shaft[k] += shaftInfluxCalcium }
-                        pendingInflux = influx.next()
+            init(_ window: Stepping) {
+                self.window = window
+                let n = window.geometry.count, p = window.p, h = window.h, jumps = window.jumps
+                self.n = n
+                lowestTheta = min(p.thetaDepression, p.thetaPotentiation * (1 - (window.cooperativity?.maximumLowering ?? 0)))
+                traces = [GatingTrace](repeating: GatingTrace(p), count: n)
+                first = .allocate(capacity: n + 1)
+                first[0] = 0
+                for i in 0..<n { first[i + 1] = first[i] + jumps[i].count }
+                time = .allocate(capacity: max(first[n], 1))
+                amplitude = .allocate(capacity: max(first[n], 1))
+                for i in 0..<n {
+                    for (k, jump) in jumps[i].enumerated() {
+                        time[first[i] + k] = jump.timeMs
+                        amplitude[first[i] + k] = jump.amplitude
                     }
-                    // The exact average of each spine's own calcium over the step.
-                    for i in 0..<n {
-                        var k = next[i]
-                        if k >= end[i] || t[k] >= t1 {
-                            average[i] = own[i] * stepMean[i]
-                            continue
-                        }
-                        let a = ownRate[i]
-                        var level = own[i], clock = t0, integral = 0.0
-                        while k < end[i] && t[k] < t1 {
-                            let d = t[k] - clock
-                            integral += a > 0 ? level * -expm1(-a * d) / a : level * d
-                            level = level * exp(-a * d) + amp[k]
-                            clock = t[k]
-                            k += 1
-                        }
-                        let d = t1 - clock
-                        integral += a > 0 ? level * -expm1(-a * d) / a : level * d
-                        average[i] = integral / h
-                    }
-                    grid.step(ownAverage: average)
                 }
+                state = .allocate(capacity: 14 * max(n, 1))
+                state.initialize(repeating: 0)
+                cursor = .allocate(capacity: max(n, 1))
+                toCut = .allocate(capacity: max(n, 1))
+                for i in 0..<n { cursor[i] = first[i] }
+                own = state.baseAddress!
+                (quiet, previousExchange, peak, average, stepDecay, stepMean) = (own + n, own + 2 * n, own + 3 * n, own + 4 * n, own + 5 * n, own + 6 * n)
+                (storeStart, storeEnd, storePeak, messenger) = (own + 7 * n, own + 8 * n, own + 9 * n, own + 10 * n)
+                (upcoming, receivedStart, receivedEnd) = (own + 11 * n, own + 12 * n, own + 13 * n)
+                ownRate = window.grid?.ownDecayRate ?? Array(repeating: 1 / p.tauCalciumMs, count: n)
+                for i in 0..<n {
+                    let a = ownRate[i]
+                    stepDecay[i] = exp(-a * h)
+                    stepMean[i] = a > 0 ? -expm1(-a * h) / (a * h) : 1
+                    upcoming[i] = first[i] < first[i + 1] ? time[first[i]] : .infinity
+                }
+                noExchange = .allocate(capacity: max(n, 1))
+                noExchange.initialize(repeating: 0)
+                exchange = window.grid?.exchange.baseAddress ?? noExchange.baseAddress!
+                influx = window.shaftInflux.makeIterator()
+                pendingInflux = influx.next()
+                cellWidth = window.grid.map { $0.cellWidth(lengthUm: window.lengthUm) } ?? 1
+                let radius = window.dendriteRadiusUm, length = window.lengthUm, positions = window.geometry.positionsUm
+                storeField = window.storeRelease.map { $0.field(lengthUm: length, dendriteRadiusUm: radius) }
+                storeShapes = storeField?.modeShapes(atUm: positions) ?? []
+                cooperativityField = window.cooperativity.map { $0.field(lengthUm: length, dendriteRadiusUm: radius) }
+                cooperativityShapes = cooperativityField?.modeShapes(atUm: positions) ?? []
+                stepsPerUpdate = window.cooperativity.map { max(1, Int(($0.updateIntervalMs / h).rounded())) } ?? 0
+                rho = window.efficacy?.initial ?? []
+                aboveDepression = [Double](repeating: 0, count: n)
+                abovePotentiation = aboveDepression
+                releasedAt = [Double?](repeating: nil, count: n)
+            }
+
+            deinit {
+                first.deallocate(); cursor.deallocate(); toCut.deallocate(); time.deallocate(); amplitude.deallocate()
+                state.deallocate(); noExchange.deallocate()
+            }
+
+            /// What step `stepIndex` needs before the grid advances: §2b's
+            /// shaft influx and each spine's own average over the step.
+            func beforeGrid(_ stepIndex: Int) {
+                guard let grid = window.grid else { return }
+                let h = window.h, t0 = Double(stepIndex) * h
+                // §2b: a spike's shaft influx at the grid time nearest to it.
+                while let (spikeTime, from, to) = pendingInflux, spikeTime < t0 + 0.5 * h {
+                    let firstCell = max(0, Int((from / cellWidth).rounded())), lastCell = min(grid.cellCount, Int((to / cellWidth).rounded()))
+                    for k in firstCell..<max(firstCell, lastCell) { grid.shaft[k] += window.shaftInfluxCalcium }
+                    pendingInflux = influx.next()
+                }
+                Stepping.ownAverages(count: n, from: t0, stepMs: h, own: own, stepMean: stepMean, decayRate: ownRate, upcoming: upcoming,
+                                     jumpTimes: time.baseAddress!, jumpSizes: amplitude.baseAddress!, next: cursor.baseAddress!,
+                                     end: first.baseAddress! + 1, into: average)
+            }
+
+            /// The rest of step `stepIndex` once the grid has advanced: the
+            /// store messenger (§2c), each spine's trace cut at its threshold
+            /// crossings, and the cooperativity messenger with ρ (§2d).
+            func afterGrid(_ stepIndex: Int) throws {
+                let h = window.h, p = window.p, t0 = Double(stepIndex) * h, t1 = t0 + h
+                let t = time.baseAddress!, amp = amplitude.baseAddress!, end = first.baseAddress! + 1, next = cursor.baseAddress!
                 // §2c: the messenger at the step's end, releases at their exact times.
-                if let parameters = storeRelease {
+                if let parameters = window.storeRelease {
+                    let glutamate = window.glutamate
                     while nextGlutamate < glutamate.count && glutamate[nextGlutamate].0 < t1 {
                         storeField!.release(parameters.releasePerEvent, atUm: glutamate[nextGlutamate].1, time: glutamate[nextGlutamate].0)
                         nextGlutamate += 1
@@ -347,30 +468,27 @@ public enum CalciumWindow {
                     }
                 }
                 // Cut each spine's trace over the step at its threshold crossings.
-                for i in 0..<n {
-                    let x0 = previousExchange[i], x1 = exchange[i]
-                    previousExchange[i] = x1
-                    if x1 > peak[i] { peak[i] = x1 }
-                    let e0 = x0 + storeStart[i], e1 = x1 + storeEnd[i]
-                    storeStart[i] = storeEnd[i]
-                    var k = next[i]
-                    let jumpInStep = k < end[i] && t[k] < t1
-                    if !jumpInStep && own[i] + max(e0, e1) <= lowestTheta {
-                        quiet[i] += h
-                        own[i] *= stepDecay[i]
-                        continue
+                let cutCount = Stepping.classify(count: n, stepEnd: t1, stepMs: h, lowestTheta: lowestTheta, own: own, quiet: quiet,
+                                                 stepDecay: stepDecay, upcoming: upcoming, exchange: exchange,
+                                                 previousExchange: previousExchange, peak: peak, storeStart: storeStart, storeEnd: storeEnd,
+                                                 receivedStart: receivedStart, receivedEnd: receivedEnd, toCut: toCut.baseAddress!)
+                traces.withUnsafeMutableBufferPointer { traces in
+                    for i in toCut.prefix(cutCount) {
+                        if quiet[i] > 0 {
+                            traces[i].append(quiet[i], gating: .none)
+                            quiet[i] = 0
+                        }
+                        var k = next[i]
+                        traces[i].appendStep(from: t0, stepStart: t0, stepMs: h, own: &own[i], decayRate: ownRate[i],
+                                             exchangeStart: receivedStart[i], exchangeEnd: receivedEnd[i],
+                                             jumpTimes: t, jumpSizes: amp, next: &k, end: end[i])
+                        next[i] = k
+                        upcoming[i] = k < end[i] ? t[k] : .infinity
                     }
-                    if quiet[i] > 0 {
-                        traces[i].append(quiet[i], gating: .none)
-                        quiet[i] = 0
-                    }
-                    traces[i].appendStep(from: t0, stepStart: t0, stepMs: h, own: &own[i], decayRate: ownRate[i], exchangeStart: e0, exchangeEnd: e1,
-                                         jumpTimes: t, jumpSizes: amp, next: &k, end: end[i])
-                    next[i] = k
                 }
                 // §2d: ρ through the interval, releases of upward crossings, θ_p for the next.
-                if let parameters = cooperativity, let coupling = efficacy,
-                   (stepIndex + 1) % stepsPerUpdate == 0 || stepIndex == steps - 1 {
+                if let parameters = window.cooperativity, let coupling = window.efficacy,
+                   (stepIndex + 1) % stepsPerUpdate == 0 || stepIndex == window.steps - 1 {
                     let rhoStar = p.rhoStar
                     for i in 0..<n {
                         if quiet[i] > 0 {
@@ -383,7 +501,7 @@ public enum CalciumWindow {
                         abovePotentiation[i] += CalciumWindow.timeAbove(.potentiation)(segments)
                         rho[i] = try coupling.integrator.advance(before, through: segments, random: coupling.random)
                         if before < rhoStar && rho[i] >= rhoStar {
-                            cooperativityField!.release(parameters.releasePerCrossing, atUm: geometry.positionsUm[i], time: t1)
+                            cooperativityField!.release(parameters.releasePerCrossing, atUm: window.geometry.positionsUm[i], time: t1)
                             if releasedAt[i] == nil { releasedAt[i] = t1 }
                         }
                     }
@@ -396,16 +514,125 @@ public enum CalciumWindow {
                     }
                 }
             }
-            for i in 0..<n where quiet[i] > 0 { traces[i].append(quiet[i], gating: .none) }
-            for i in 0..<n {
-                aboveDepression[i] += CalciumWindow.timeAbove(.depression)(traces[i].segments)
-                abovePotentiation[i] += CalciumWindow.timeAbove(.potentiation)(traces[i].segments)
+
+            /// The window's result once every step is done.
+            func result() -> Result {
+                for i in 0..<n where quiet[i] > 0 { traces[i].append(quiet[i], gating: .none) }
+                for i in 0..<n {
+                    aboveDepression[i] += CalciumWindow.timeAbove(.depression)(traces[i].segments)
+                    abovePotentiation[i] += CalciumWindow.timeAbove(.potentiation)(traces[i].segments)
+                }
+                WindowEvents.shared.record(jumps: first[n], segments: traces.reduce(consumedSegments) { $0 + $1.segments.count })
+                return Result(segments: traces.map(\.segments), peakExchange: (0..<n).map { peak[$0] },
+                              timeAboveDepressionMs: aboveDepression, timeAbovePotentiationMs: abovePotentiation,
+                              peakMessenger: (0..<n).map { storePeak[$0] }, dendriticSpikes: 0,
+                              finalEfficacy: window.efficacy != nil && window.cooperativity != nil ? rho : nil,
+                              cooperativityReleaseMs: releasedAt)
             }
-            WindowEvents.shared.record(jumps: first[n], segments: traces.reduce(consumedSegments) { $0 + $1.segments.count })
-            return Result(segments: traces.map(\.segments), peakExchange: (0..<n).map { peak[$0] },
-                          timeAboveDepressionMs: aboveDepression, timeAbovePotentiationMs: abovePotentiation,
-                          peakMessenger: (0..<n).map { storePeak[$0] }, dendriticSpikes: 0,
-                          finalEfficacy: efficacy != nil && cooperativity != nil ? rho : nil, cooperativityReleaseMs: releasedAt)
+        }
+
+        /// Spines handled four at a time where a loop over them is vectorised.
+        typealias Lanes = SIMD4<Double>
+
+        /// The exact average of each spine's own calcium over the step
+        /// [t₀, t₀ + h]: c·(1 − e^{−ah})/(ah) where no jump falls in it,
+        /// else piece by piece between its jumps (docs/MODEL.md §2a).
+        static func ownAverages(count n: Int, from t0: Double, stepMs h: Double, own: UnsafePointer<Double>, stepMean: UnsafePointer<Double>,
+                                decayRate: [Double], upcoming: UnsafePointer<Double>, jumpTimes t: UnsafePointer<Double>,
+                                jumpSizes amp: UnsafePointer<Double>, next: UnsafePointer<Int>, end: UnsafePointer<Int>, into average: UnsafeMutablePointer<Double>) {
+            let t1 = t0 + h
+            for i in 0..<n { average[i] = own[i] * stepMean[i] }
+            func exactAverage(_ i: Int) {
+                let a = decayRate[i]
+                var k = next[i], level = own[i], clock = t0, integral = 0.0
+                while k < end[i] && t[k] < t1 {
+                    let d = t[k] - clock
+                    integral += a > 0 ? level * -expm1(-a * d) / a : level * d
+                    level = level * exp(-a * d) + amp[k]
+                    clock = t[k]
+                    k += 1
+                }
+                let d = t1 - clock
+                integral += a > 0 ? level * -expm1(-a * d) / a : level * d
+                average[i] = integral / h
+            }
+            // Few spines have a jump in a step: look for them four at a time.
+            var i = 0
+            while i + Lanes.scalarCount <= n {
+                let jumpInStep = Lanes.load(upcoming + i) .< t1
+                if any(jumpInStep) {
+                    for lane in 0..<Lanes.scalarCount where jumpInStep[lane] { exactAverage(i + lane) }
+                }
+                i += Lanes.scalarCount
+            }
+            for i in i..<n where upcoming[i] < t1 { exactAverage(i) }
+        }
+
+        /// Which spines' traces must be cut over the step ending at t₁: those
+        /// with a jump in it or whose calcium may reach the lowest threshold
+        /// (own + the larger end of the received calcium, which is linear in
+        /// the step). The others stay quiet: their below-threshold time grows
+        /// by h and their own calcium decays exactly. Also records the
+        /// received calcium at both ends and the peak of c_ex. Returns how
+        /// many spines must be cut, their indices in ascending order in `toCut`.
+        /// Four spines at a time, each lane computing exactly what the scalar
+        /// rule computes.
+        static func classify(count n: Int, stepEnd t1: Double, stepMs h: Double, lowestTheta: Double, own: UnsafeMutablePointer<Double>,
+                             quiet: UnsafeMutablePointer<Double>, stepDecay: UnsafePointer<Double>, upcoming: UnsafePointer<Double>,
+                             exchange: UnsafePointer<Double>, previousExchange: UnsafeMutablePointer<Double>, peak: UnsafeMutablePointer<Double>,
+                             storeStart: UnsafeMutablePointer<Double>, storeEnd: UnsafePointer<Double>,
+                             receivedStart: UnsafeMutablePointer<Double>, receivedEnd: UnsafeMutablePointer<Double>,
+                             toCut: UnsafeMutablePointer<Int>) -> Int {
+            func load(_ p: UnsafePointer<Double>, _ i: Int) -> Lanes { Lanes.load(p + i) }
+            func store(_ v: Lanes, _ p: UnsafeMutablePointer<Double>, _ i: Int) { v.store(to: p + i) }
+            var count = 0, i = 0
+            while i + Lanes.scalarCount <= n {
+                let x0 = load(previousExchange, i), x1 = load(exchange, i)
+                store(x1, previousExchange, i)
+                let oldPeak = load(peak, i)
+                store(oldPeak.replacing(with: x1, where: x1 .> oldPeak), peak, i)
+                let e0 = x0 + load(storeStart, i), end = load(storeEnd, i), e1 = x1 + end
+                store(end, storeStart, i)
+                store(e0, receivedStart, i)
+                store(e1, receivedEnd, i)
+                let c = load(own, i), q = load(quiet, i)
+                let cut = load(upcoming, i) .< t1 .| (c + e0.replacing(with: e1, where: e1 .>= e0) .> lowestTheta)
+                store((q + h).replacing(with: q, where: cut), quiet, i)
+                store((c * load(stepDecay, i)).replacing(with: c, where: cut), own, i)
+                if any(cut) {
+                    for lane in 0..<Lanes.scalarCount where cut[lane] {
+                        toCut[count] = i + lane
+                        count += 1
+                    }
+                }
+                i += Lanes.scalarCount
+            }
+            while i < n {
+                let x0 = previousExchange[i], x1 = exchange[i]
+                previousExchange[i] = x1
+                if x1 > peak[i] { peak[i] = x1 }
+                let e0 = x0 + storeStart[i], e1 = x1 + storeEnd[i]
+                storeStart[i] = storeEnd[i]
+                receivedStart[i] = e0
+                receivedEnd[i] = e1
+                if upcoming[i] < t1 || own[i] + max(e0, e1) > lowestTheta {
+                    toCut[count] = i
+                    count += 1
+                } else {
+                    quiet[i] += h
+                    own[i] *= stepDecay[i]
+                }
+                i += 1
+            }
+            return count
         }
     }
+}
+
+extension SIMD4<Double> {
+    /// Four doubles from `p` (no alignment needed).
+    static func load(_ p: UnsafePointer<Double>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
+
+    /// Stores the four lanes at `p` (no alignment needed).
+    func store(to p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self) }
 }

@@ -9,17 +9,52 @@ import SpineModel
 /// they follow ρ afterwards, through the size dynamics of §3.
 ///
 /// The sessions of `spinesim run` and the W2 benchmark both go through this
-/// one function.
+/// one type.
 enum SessionEfficacy {
-    static func run(_ inputs: WindowInputs, geometry: SpineGeometry, lengthUm: Double, plasticity: PlasticityParameters,
-                    diffusion: DiffusionParameters, processes: HeterosynapticProcesses, initial: [Double],
-                    random: RandomHandle) throws -> [Double] {
-        let integrator = EfficacyIntegrator(parameters: plasticity)
-        let coupling = processes.cooperativity.enabled
-            ? EfficacyCoupling(integrator: integrator, initial: initial, random: random) : nil
-        let window = try CalciumWindow.run(inputs, geometry: geometry, lengthUm: lengthUm, plasticity: plasticity,
-                                           diffusion: diffusion, processes: processes, efficacy: coupling)
+    /// One dendrite's session: its window, ρ at the start, and the generator
+    /// stream ρ's integration draws from.
+    struct Dendrite {
+        var inputs: WindowInputs
+        var geometry: SpineGeometry
+        var lengthUm: Double
+        var plasticity: PlasticityParameters
+        var diffusion: DiffusionParameters
+        var processes: HeterosynapticProcesses
+        var initial: [Double]
+        var random: RandomStream
+    }
+
+    /// ρ at the session's end.
+    static func run(_ dendrite: Dendrite) throws -> [Double] {
+        try dendrite.random.withHandle { random in
+            let (request, integrator) = window(dendrite, random: random)
+            return try efficacy(dendrite, window: CalciumWindow.finish(CalciumWindow.prepare(request)), integrator: integrator, random: random)
+        }
+    }
+
+    /// Two dendrites' sessions with their windows computed together
+    /// (`CalciumWindow.run(_:together:)`): the results of two `run` calls, bit for bit.
+    static func run(_ first: Dendrite, together second: Dendrite) throws -> ([Double], [Double]) {
+        try first.random.withHandle { firstRandom in
+            try second.random.withHandle { secondRandom in
+                let (a, aIntegrator) = window(first, random: firstRandom), (b, bIntegrator) = window(second, random: secondRandom)
+                let (aWindow, bWindow) = try CalciumWindow.run(a, together: b)
+                return (try efficacy(first, window: aWindow, integrator: aIntegrator, random: firstRandom),
+                        try efficacy(second, window: bWindow, integrator: bIntegrator, random: secondRandom))
+            }
+        }
+    }
+
+    private static func window(_ d: Dendrite, random: RandomHandle) -> (CalciumWindow.Request, EfficacyIntegrator) {
+        let integrator = EfficacyIntegrator(parameters: d.plasticity)
+        let coupling = d.processes.cooperativity.enabled ? EfficacyCoupling(integrator: integrator, initial: d.initial, random: random) : nil
+        return (CalciumWindow.Request(d.inputs, geometry: d.geometry, lengthUm: d.lengthUm, plasticity: d.plasticity,
+                                      diffusion: d.diffusion, processes: d.processes, efficacy: coupling), integrator)
+    }
+
+    private static func efficacy(_ d: Dendrite, window: CalciumWindow.Result, integrator: EfficacyIntegrator,
+                                 random: RandomHandle) throws -> [Double] {
         if let final = window.finalEfficacy { return final }
-        return try initial.indices.map { try integrator.advance(initial[$0], through: window.segments[$0], random: random) }
+        return try d.initial.indices.map { try integrator.advance(d.initial[$0], through: window.segments[$0], random: random) }
     }
 }

@@ -97,16 +97,22 @@ public enum SessionBenchmark {
         }
     }
 
-    /// The session on one dendrite, as `spinesim run` runs it (`SessionEfficacy`).
-    public static func simulate(_ inputs: DendriteInputs, setup: Setup, random stream: RandomStream) throws -> [SpineOutcome] {
-        let window = WindowInputs(durationMs: setup.session.durationMs, presynapticSpikesMs: inputs.presynapticSpikesMs,
-                                  backpropagatingMs: inputs.backpropagatingMs)
-        let efficacy = try stream.withHandle { random in
-            try SessionEfficacy.run(window, geometry: SpineGeometry(positionsUm: inputs.positionsUm, volumesUm3: inputs.volumesUm3),
-                                    lengthUm: setup.lengthUm, plasticity: setup.plasticity, diffusion: setup.diffusion,
-                                    processes: setup.processes, initial: inputs.initialEfficacy, random: random)
+    /// The session on one dendrite, or on two together, as `spinesim run`
+    /// runs it (`SessionEfficacy`).
+    static func simulate(_ dendrites: [(inputs: DendriteInputs, random: RandomStream)], setup: Setup) throws -> [[SpineOutcome]] {
+        let sessions = dendrites.map { inputs, random in
+            SessionEfficacy.Dendrite(inputs: WindowInputs(durationMs: setup.session.durationMs, presynapticSpikesMs: inputs.presynapticSpikesMs,
+                                                          backpropagatingMs: inputs.backpropagatingMs),
+                                     geometry: SpineGeometry(positionsUm: inputs.positionsUm, volumesUm3: inputs.volumesUm3),
+                                     lengthUm: setup.lengthUm, plasticity: setup.plasticity, diffusion: setup.diffusion,
+                                     processes: setup.processes, initial: inputs.initialEfficacy, random: random)
         }
-        return zip(inputs.initialEfficacy, efficacy).map { SpineOutcome(initialEfficacy: $0, efficacy: $1) }
+        let efficacy = sessions.count == 2
+            ? try { let (a, b) = try SessionEfficacy.run(sessions[0], together: sessions[1]); return [a, b] }()
+            : try sessions.map(SessionEfficacy.run)
+        return zip(dendrites, efficacy).map { dendrite, rho in
+            zip(dendrite.inputs.initialEfficacy, rho).map { SpineOutcome(initialEfficacy: $0, efficacy: $1) }
+        }
     }
 
     /// The grid one dendrite's session steps through: steps and cells, as
@@ -120,11 +126,10 @@ public enum SessionBenchmark {
     public static func run(_ setup: Setup, threads: Int, seed: UInt64) throws -> Result {
         let seeds = StreamSeeds(runSeed: seed)
         let start = DenseKernel.now()
-        let perDendrite = try parallelMap(count: setup.dendrites, threads: threads) { index -> (DendriteInputs, [SpineOutcome]) in
-            let inputs = inputs(setup, dendrite: index, seeds: seeds)
-            let outcomes = try simulate(inputs, setup: setup,
-                                        random: RandomStream(seeds: seeds, purpose: StreamPurpose.benchmarkDynamics, index: index))
-            return (inputs, outcomes)
+        let perDendrite = try parallelPairs(count: setup.dendrites, threads: threads) { indices -> [(DendriteInputs, [SpineOutcome])] in
+            let dendrites = indices.map { (inputs(setup, dendrite: $0, seeds: seeds),
+                                           RandomStream(seeds: seeds, purpose: StreamPurpose.benchmarkDynamics, index: $0)) }
+            return Array(zip(dendrites.map(\.0), try simulate(dendrites, setup: setup)))
         }
         return Result(inputs: perDendrite.map(\.0), outcomes: perDendrite.map(\.1),
                       wallSeconds: DenseKernel.now() - start, simulatedSeconds: setup.session.durationMs / 1000)
@@ -237,8 +242,8 @@ public enum SessionBenchmark {
     public static func rerun(_ inputs: [DendriteInputs], setup: Setup, threads: Int, seed: UInt64) throws -> [[SpineOutcome]] {
         let seeds = StreamSeeds(runSeed: seed)
         let shared = Partitioned(inputs)
-        return try parallelMap(count: inputs.count, threads: threads) { index in
-            try simulate(shared[index], setup: setup, random: RandomStream(seeds: seeds, purpose: StreamPurpose.benchmarkDynamics, index: index))
+        return try parallelPairs(count: inputs.count, threads: threads) { indices in
+            try simulate(indices.map { (shared[$0], RandomStream(seeds: seeds, purpose: StreamPurpose.benchmarkDynamics, index: $0)) }, setup: setup)
         }
     }
 

@@ -28,6 +28,18 @@ public func parallelMap<Result: Sendable>(count: Int, threads: Int,
     return slots.collect()
 }
 
+/// Runs `body` on the pairs of indices (0, 1), (2, 3), … (the last one
+/// alone when `count` is odd), as `parallelMap` does, and returns the
+/// results of every index in index order: for work on two items at once
+/// (`CalciumWindow.run(_:together:)`), paired the same way whatever the
+/// thread count.
+public func parallelPairs<Result: Sendable>(count: Int, threads: Int,
+                                            _ body: @Sendable ([Int]) throws -> [Result]) throws -> [Result] {
+    try parallelMap(count: (count + 1) / 2, threads: threads) { pair in
+        try body(Array((2 * pair)..<min(2 * pair + 2, count)))
+    }.flatMap { $0 }
+}
+
 /// Splits 0..<count into `parts` contiguous ranges of near-equal length and
 /// runs `body` on each, on `threads` workers; returns the results in range
 /// order. Callers combine them exactly (sums of integers, maxima, sorted

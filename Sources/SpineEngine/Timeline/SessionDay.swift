@@ -49,13 +49,36 @@ struct PhaseDynamics: Sendable {
         self.eventMergeMs = eventMergeMs
     }
 
-    /// One session of `phase` on a dendrite (docs/MODEL.md §1–2, §4–5): the
-    /// activity of its regime and task, spine calcium with dendritic
-    /// diffusion, ρ through the session, probation spines stabilised, and
-    /// the eligible spines; imaging if `movement` is given.
-    func session(_ phase: SessionPhase, activity session: SessionActivity, ensemble: Int, dendrite: Dendrite,
-                 movement: MovementAnalysis?) throws -> SessionOutcome {
-        let activity = activity!, criteria = criteria!
+    /// One session of `phase` on each of one or two dendrites (docs/MODEL.md
+    /// §1–2, §4–5): the activity of its regime and task, spine calcium with
+    /// dendritic diffusion, ρ through the session, probation spines
+    /// stabilised, and the eligible spines; imaging if `movement` is given.
+    /// Two dendrites have their calcium computed together
+    /// (`SessionEfficacy.run(_:together:)`), which is faster and gives each
+    /// the same outcome as alone.
+    func sessions(_ phase: SessionPhase, activity session: SessionActivity, ensemble: Int, dendrites: [Dendrite],
+                  movement: MovementAnalysis?) throws -> [SessionOutcome] {
+        let prepared = dendrites.map { prepare(phase, activity: session, ensemble: ensemble, dendrite: $0) }
+        let sessions = prepared.map(\.session)
+        let efficacy = sessions.count == 2
+            ? try { let (a, b) = try SessionEfficacy.run(sessions[0], together: sessions[1]); return [a, b] }()
+            : try sessions.map(SessionEfficacy.run)
+        return try zip(dendrites, zip(prepared, efficacy)).map { dendrite, result in
+            try outcome(of: result.0, efficacy: result.1, activity: session, dendrite: dendrite, movement: movement)
+        }
+    }
+
+    /// A dendrite's session before its calcium: its task-related spines, the
+    /// session's timeline and spike trains, and what `SessionEfficacy` needs.
+    struct PreparedSession {
+        var task: [Bool]
+        var timeline: SessionActivity.Timeline
+        var spikes: [[Double]]
+        var session: SessionEfficacy.Dendrite
+    }
+
+    private func prepare(_ phase: SessionPhase, activity session: SessionActivity, ensemble: Int, dendrite: Dendrite) -> PreparedSession {
+        let activity = activity!
         let table = dendrite.table
         let n = table.count
         let bit = UInt8(1) << UInt8(ensemble)
@@ -65,13 +88,23 @@ struct PhaseDynamics: Sendable {
             return (timeline, task.map { session.axonSpikes(taskRelated: $0, timeline: timeline, random: random) })
         }
         let geometry = SpineGeometry(positionsUm: (0..<n).map { table.position[$0] }, volumesUm3: (0..<n).map { exp(table.logVolume[$0]) })
-        let rules = model.newSpines, rhoStar = model.plasticity.rhoStar
         let inputs = WindowInputs(durationMs: session.durationMs, presynapticSpikesMs: spikes, backpropagatingMs: timeline.backpropagatingMs)
-        let efficacy = try dendrite.random.withHandle { random in
-            try SessionEfficacy.run(inputs, geometry: geometry, lengthUm: dendrite.lengthUm, plasticity: model.plasticity,
-                                    diffusion: activity.diffusion, processes: activity.processes,
-                                    initial: (0..<n).map { table.efficacy[$0] }, random: random)
-        }
+        return PreparedSession(task: task, timeline: timeline, spikes: spikes,
+                               session: SessionEfficacy.Dendrite(inputs: inputs, geometry: geometry, lengthUm: dendrite.lengthUm,
+                                                                 plasticity: model.plasticity, diffusion: activity.diffusion,
+                                                                 processes: activity.processes,
+                                                                 initial: (0..<n).map { table.efficacy[$0] }, random: dendrite.random))
+    }
+
+    /// A dendrite's session after its calcium: ρ stored, probation spines
+    /// stabilised, the eligible spines, and imaging.
+    private func outcome(of prepared: PreparedSession, efficacy: [Double], activity session: SessionActivity, dendrite: Dendrite,
+                         movement: MovementAnalysis?) throws -> SessionOutcome {
+        let activity = activity!, criteria = criteria!
+        let table = dendrite.table
+        let n = table.count
+        let (task, timeline, spikes) = (prepared.task, prepared.timeline, prepared.spikes)
+        let rules = model.newSpines, rhoStar = model.plasticity.rhoStar
         for i in 0..<n {
             table.efficacy[i] = efficacy[i]
             if table.flags[i] & SpineFlag.probation != 0 && rules.stabilises(efficacy: table.efficacy[i], rhoStar: rhoStar) {

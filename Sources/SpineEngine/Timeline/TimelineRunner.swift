@@ -179,13 +179,13 @@ final class TimelineRunner {
         let movement = observers.contains { $0.wantsObservations(track, day: day) } ? plan.movement : nil
         let ensemble = plan.schedule.ensemble(of: phase.task)
         let activity = phase.activity
-        let (outcomes, allOutcomes) = try eachDendrite(of: track) { dendrite, _ in
-            var outcome: SessionOutcome!
+        let (outcomes, allOutcomes) = try eachDendritePair(of: track) { dendrites in
+            var outcomes: [SessionOutcome] = []
             for session in 0..<phase.sessionsPerDay {
-                outcome = try rules.session(phase, activity: activity, ensemble: ensemble, dendrite: dendrite,
-                                            movement: session == phase.sessionsPerDay - 1 ? movement : nil)
+                outcomes = try rules.sessions(phase, activity: activity, ensemble: ensemble, dendrites: dendrites,
+                                              movement: session == phase.sessionsPerDay - 1 ? movement : nil)
             }
-            return outcome!
+            return outcomes
         }
         if let allOutcomes {
             for recorder in recorders { try recorder.sessionsEnded(track, day: day, phase: phase, outcomes: allOutcomes) }
@@ -208,6 +208,17 @@ final class TimelineRunner {
         let block = Array(track.dendrites[world.block(of: track.dendrites.count)])
         let dendrites = Partitioned(block)
         let results = try parallelMap(count: block.count, threads: context.threads) { try body(dendrites[$0], $0) }
+        return (results, try world.gathered(results))
+    }
+
+    /// `body` on the dendrites of this rank's block two at a time (block
+    /// indices 0 and 1, 2 and 3, …; in parallel); returns the results as
+    /// `eachDendrite` does.
+    private func eachDendritePair<Result: WireValue & Sendable>(of track: Track, _ body: @Sendable ([Dendrite]) throws -> [Result])
+        throws -> (block: [Result], all: [Result]?) {
+        let block = Array(track.dendrites[world.block(of: track.dendrites.count)])
+        let dendrites = Partitioned(block)
+        let results = try parallelPairs(count: block.count, threads: context.threads) { try body($0.map { dendrites[$0] }) }
         return (results, try world.gathered(results))
     }
 

@@ -45,6 +45,13 @@ enum SessionEfficacy {
         }
     }
 
+    /// One dendrite's session, or two together: ρ at the end of each.
+    static func run(_ dendrites: [Dendrite]) throws -> [[Double]] {
+        guard dendrites.count == 2 else { return try dendrites.map { try run($0) } }
+        let (a, b) = try run(dendrites[0], together: dendrites[1])
+        return [a, b]
+    }
+
     private static func window(_ d: Dendrite, random: RandomHandle) -> (CalciumWindow.Request, EfficacyIntegrator) {
         let integrator = EfficacyIntegrator(parameters: d.plasticity)
         let coupling = d.processes.cooperativity.enabled ? EfficacyCoupling(integrator: integrator, initial: d.initial, random: random) : nil

@@ -107,9 +107,7 @@ public enum SessionBenchmark {
                                      lengthUm: setup.lengthUm, plasticity: setup.plasticity, diffusion: setup.diffusion,
                                      processes: setup.processes, initial: inputs.initialEfficacy, random: random)
         }
-        let efficacy = sessions.count == 2
-            ? try { let (a, b) = try SessionEfficacy.run(sessions[0], together: sessions[1]); return [a, b] }()
-            : try sessions.map(SessionEfficacy.run)
+        let efficacy = try SessionEfficacy.run(sessions)
         return zip(dendrites, efficacy).map { dendrite, rho in
             zip(dendrite.inputs.initialEfficacy, rho).map { SpineOutcome(initialEfficacy: $0, efficacy: $1) }
         }

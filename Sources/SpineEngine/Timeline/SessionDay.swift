@@ -59,10 +59,7 @@ struct PhaseDynamics: Sendable {
     func sessions(_ phase: SessionPhase, activity session: SessionActivity, ensemble: Int, dendrites: [Dendrite],
                   movement: MovementAnalysis?) throws -> [SessionOutcome] {
         let prepared = dendrites.map { prepare(phase, activity: session, ensemble: ensemble, dendrite: $0) }
-        let sessions = prepared.map(\.session)
-        let efficacy = sessions.count == 2
-            ? try { let (a, b) = try SessionEfficacy.run(sessions[0], together: sessions[1]); return [a, b] }()
-            : try sessions.map(SessionEfficacy.run)
+        let efficacy = try SessionEfficacy.run(prepared.map(\.session))
         return try zip(dendrites, zip(prepared, efficacy)).map { dendrite, result in
             try outcome(of: result.0, efficacy: result.1, activity: session, dendrite: dendrite, movement: movement)
         }

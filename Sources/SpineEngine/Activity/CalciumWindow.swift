@@ -156,8 +156,12 @@ public enum CalciumWindow {
                            plasticity: PlasticityParameters, diffusion: DiffusionParameters,
                            processes: HeterosynapticProcesses = HeterosynapticProcesses(),
                            efficacy: EfficacyCoupling? = nil, recordPeakExchange: Bool = false) throws -> Result {
-        try finish(prepare(Request(inputs, geometry: geometry, lengthUm: lengthUm, plasticity: plasticity, diffusion: diffusion,
-                                   processes: processes, efficacy: efficacy, recordPeakExchange: recordPeakExchange)))
+        try run(Request(inputs, geometry: geometry, lengthUm: lengthUm, plasticity: plasticity, diffusion: diffusion,
+                        processes: processes, efficacy: efficacy, recordPeakExchange: recordPeakExchange))
+    }
+
+    public static func run(_ request: Request) throws -> Result {
+        try finish(prepare(request))
     }
 
     /// Two windows (two dendrites) at once: the results of two `run` calls,

@@ -24,32 +24,27 @@ enum SessionEfficacy {
         var random: RandomStream
     }
 
-    /// ρ at the session's end.
-    static func run(_ dendrite: Dendrite) throws -> [Double] {
-        try dendrite.random.withHandle { random in
-            let (request, integrator) = window(dendrite, random: random)
-            return try efficacy(dendrite, window: CalciumWindow.finish(CalciumWindow.prepare(request)), integrator: integrator, random: random)
+    /// ρ at the session's end of one dendrite, or of two with their windows
+    /// computed together (`CalciumWindow.run(_:together:)`; the same bits as
+    /// one at a time).
+    static func run(_ dendrites: [Dendrite]) throws -> [[Double]] {
+        guard dendrites.count == 2 else {
+            return try dendrites.map { dendrite in
+                try dendrite.random.withHandle { random in
+                    let (request, integrator) = window(dendrite, random: random)
+                    return try efficacy(dendrite, window: CalciumWindow.run(request), integrator: integrator, random: random)
+                }
+            }
         }
-    }
-
-    /// Two dendrites' sessions with their windows computed together
-    /// (`CalciumWindow.run(_:together:)`): the results of two `run` calls, bit for bit.
-    static func run(_ first: Dendrite, together second: Dendrite) throws -> ([Double], [Double]) {
-        try first.random.withHandle { firstRandom in
+        let (first, second) = (dendrites[0], dendrites[1])
+        return try first.random.withHandle { firstRandom in
             try second.random.withHandle { secondRandom in
                 let (a, aIntegrator) = window(first, random: firstRandom), (b, bIntegrator) = window(second, random: secondRandom)
                 let (aWindow, bWindow) = try CalciumWindow.run(a, together: b)
-                return (try efficacy(first, window: aWindow, integrator: aIntegrator, random: firstRandom),
-                        try efficacy(second, window: bWindow, integrator: bIntegrator, random: secondRandom))
+                return [try efficacy(first, window: aWindow, integrator: aIntegrator, random: firstRandom),
+                        try efficacy(second, window: bWindow, integrator: bIntegrator, random: secondRandom)]
             }
         }
-    }
-
-    /// One dendrite's session, or two together: ρ at the end of each.
-    static func run(_ dendrites: [Dendrite]) throws -> [[Double]] {
-        guard dendrites.count == 2 else { return try dendrites.map { try run($0) } }
-        let (a, b) = try run(dendrites[0], together: dendrites[1])
-        return [a, b]
     }
 
     private static func window(_ d: Dendrite, random: RandomHandle) -> (CalciumWindow.Request, EfficacyIntegrator) {

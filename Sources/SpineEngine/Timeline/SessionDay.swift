@@ -54,7 +54,7 @@ struct PhaseDynamics: Sendable {
     /// dendritic diffusion, ρ through the session, probation spines
     /// stabilised, and the eligible spines; imaging if `movement` is given.
     /// Two dendrites have their calcium computed together
-    /// (`SessionEfficacy.run(_:together:)`), which is faster and gives each
+    /// (`SessionEfficacy.run`), which is faster and gives each
     /// the same outcome as alone.
     func sessions(_ phase: SessionPhase, activity session: SessionActivity, ensemble: Int, dendrites: [Dendrite],
                   movement: MovementAnalysis?) throws -> [SessionOutcome] {

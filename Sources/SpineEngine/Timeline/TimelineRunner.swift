@@ -205,10 +205,7 @@ final class TimelineRunner {
     /// every dendrite's in global order.
     private func eachDendrite<Result: WireValue & Sendable>(of track: Track, _ body: @Sendable (Dendrite, Int) throws -> Result)
         throws -> (block: [Result], all: [Result]?) {
-        let block = Array(track.dendrites[world.block(of: track.dendrites.count)])
-        let dendrites = Partitioned(block)
-        let results = try parallelMap(count: block.count, threads: context.threads) { try body(dendrites[$0], $0) }
-        return (results, try world.gathered(results))
+        try overBlock(of: track) { dendrites, count in try parallelMap(count: count, threads: context.threads) { try body(dendrites[$0], $0) } }
     }
 
     /// `body` on the dendrites of this rank's block two at a time (block
@@ -216,9 +213,17 @@ final class TimelineRunner {
     /// `eachDendrite` does.
     private func eachDendritePair<Result: WireValue & Sendable>(of track: Track, _ body: @Sendable ([Dendrite]) throws -> [Result])
         throws -> (block: [Result], all: [Result]?) {
+        try overBlock(of: track) { dendrites, count in
+            try parallelPairs(count: count, threads: context.threads) { try body($0.map { dendrites[$0] }) }
+        }
+    }
+
+    /// `work(dendrites, count)` on this rank's block of `track`'s dendrites;
+    /// its results, and on rank 0 every dendrite's in global order.
+    private func overBlock<Result: WireValue & Sendable>(of track: Track, _ work: (Partitioned<Dendrite>, Int) throws -> [Result])
+        throws -> (block: [Result], all: [Result]?) {
         let block = Array(track.dendrites[world.block(of: track.dendrites.count)])
-        let dendrites = Partitioned(block)
-        let results = try parallelPairs(count: block.count, threads: context.threads) { try body($0.map { dendrites[$0] }) }
+        let results = try work(Partitioned(block), block.count)
         return (results, try world.gathered(results))
     }
 

@@ -152,21 +152,64 @@ public struct SealedCableField: Sendable {
     /// The field at the current time at the positions whose mode shapes
     /// (`modeShapes`) are given: one dot product per position, on 8 lanes.
     public func read(shapes: UnsafePointer<Double>, count: Int, into values: UnsafeMutablePointer<Double>) {
-        let stride = paddedModeCount, blocks = stride / 8
+        let stride = paddedModeCount
         amplitudes.withUnsafeBufferPointer { a in
-            let a = UnsafeRawPointer(a.baseAddress!)
-            let rows = UnsafeRawPointer(shapes)
-            for i in 0..<count {
-                var sum = SIMD8<Double>()
-                let row = rows + i * stride * MemoryLayout<Double>.stride
-                for b in 0..<blocks {
-                    let offset = b * 8 * MemoryLayout<Double>.stride
-                    sum += a.loadUnaligned(fromByteOffset: offset, as: SIMD8<Double>.self)
-                        * row.loadUnaligned(fromByteOffset: offset, as: SIMD8<Double>.self)
-                }
-                values[i] = sum.sum()
+            for i in 0..<count { values[i] = SealedCableField.dot(a.baseAddress!, shapes + i * stride, modes: stride) }
+        }
+    }
+
+    /// Σ_{m < modes} a_m · shape_m on 8 lanes (`modes` a multiple of 8): the
+    /// read-out of one position, the same bits whichever call makes it.
+    public static func dot(_ amplitudes: UnsafePointer<Double>, _ shape: UnsafePointer<Double>, modes: Int) -> Double {
+        let a = UnsafeRawPointer(amplitudes), row = UnsafeRawPointer(shape)
+        var sum = SIMD8<Double>()
+        for b in 0..<(modes / 8) {
+            let offset = b * 8 * MemoryLayout<Double>.stride
+            sum += a.loadUnaligned(fromByteOffset: offset, as: SIMD8<Double>.self)
+                * row.loadUnaligned(fromByteOffset: offset, as: SIMD8<Double>.self)
+        }
+        return sum.sum()
+    }
+
+    /// Lower bounds of the read-out at the positions of `rows` (indices into
+    /// `shapes`) from the first `modes` modes only (a multiple of 8):
+    /// since |cos| ≤ 1, `read` ≥ Σ_{m < modes} a_m cos(k_m x) − Σ_{m ≥ modes} |a_m|
+    /// at every x. A relative allowance of 1e-12 of Σ|a_m| covers the
+    /// rounding of both sums (docs/MODEL.md §2c, lazy read-out).
+    public func lowerBounds(shapes: UnsafePointer<Double>, modes: Int, rows: UnsafePointer<Int>, count: Int,
+                            into values: UnsafeMutablePointer<Double>) {
+        precondition(modes % 8 == 0 && modes <= paddedModeCount)
+        let stride = paddedModeCount
+        amplitudes.withUnsafeBufferPointer { a in
+            var rest = 0.0, total = 0.0
+            for m in 0..<modeCount {
+                total += abs(a[m])
+                if m >= modes { rest += abs(a[m]) }
+            }
+            let allowance = rest + 1e-12 * total
+            for j in 0..<count {
+                values[j] = SealedCableField.dot(a.baseAddress!, shapes + rows[j] * stride, modes: modes) - allowance
             }
         }
+    }
+
+    /// The fewest modes (a multiple of 8) whose neglected rest Σ_{m ≥ modes} |a_m|
+    /// is at most `allowance`; nil if even all M modes but the last block leave more.
+    public func modesLeaving(atMost allowance: Double) -> Int? {
+        var rest = 0.0, modes = paddedModeCount
+        while modes > 8 {
+            var block = 0.0
+            for m in (modes - 8)..<min(modes, modeCount) { block += abs(amplitudes[m]) }
+            if rest + block > allowance { break }
+            rest += block
+            modes -= 8
+        }
+        return modes < paddedModeCount ? modes : nil
+    }
+
+    /// The amplitudes a_m (padded with zeros), for a read-out at this time later on.
+    public func copyAmplitudes(into buffer: UnsafeMutablePointer<Double>) {
+        amplitudes.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress!, count: $0.count) }
     }
 
     /// The field at the current time at one position.

@@ -256,11 +256,11 @@ struct HeterosynapticProcessTests {
                       lengthUm: 45.5, rho: [0.5, 0.45, 0.3, 0.8])
         func request(_ d: (inputs: WindowInputs, geometry: SpineGeometry, lengthUm: Double, rho: [Double]), _ random: RandomHandle) -> CalciumWindow.Request {
             CalciumWindow.Request(d.inputs, geometry: d.geometry, lengthUm: d.lengthUm, plasticity: p, diffusion: diffusion, processes: processes,
-                                  efficacy: EfficacyCoupling(integrator: integrator, initial: d.rho, random: random), recordPeakExchange: true)
+                                  efficacy: EfficacyCoupling(integrator: integrator, initial: d.rho, random: random), recordPeaks: true)
         }
         func alone(_ r: CalciumWindow.Request) throws -> CalciumWindow.Result {
             try CalciumWindow.run(r.inputs, geometry: r.geometry, lengthUm: r.lengthUm, plasticity: r.plasticity, diffusion: r.diffusion,
-                                  processes: r.processes, efficacy: r.efficacy, recordPeakExchange: r.recordPeakExchange)
+                                  processes: r.processes, efficacy: r.efficacy, recordPeaks: r.recordPeaks)
         }
         // Each window draws from its own stream, seeded alike for both ways.
         func twice<T>(_ body: (RandomHandle, RandomHandle) throws -> T) throws -> T {
@@ -276,7 +276,47 @@ struct HeterosynapticProcessTests {
             #expect(one.finalEfficacy == other.finalEfficacy && one.cooperativityReleaseMs == other.cooperativityReleaseMs)
         }
         // The windows did exchange calcium, fire dendritic spikes and release the messenger.
-        #expect(separately.0.peakExchange!.max()! > 0 && separately.1.peakMessenger.max()! > 0 && separately.0.dendriticSpikes > 0)
+        #expect(separately.0.peakExchange!.max()! > 0 && separately.1.peakMessenger!.max()! > 0 && separately.0.dendriticSpikes > 0)
+    }
+
+    @Test("the store messenger read only where it can move a crossing gives the bits of reading it at every spine and step")
+    func lazyStoreReadOut() throws {
+        // A busy dendrite: the messenger saturates (docs/MODEL.md §2c), and the
+        // cooperativity messenger moves θ_p below c_max, so spines sit in both bands.
+        var processes = HeterosynapticProcesses()
+        processes.dendriticSpikes = DendriticSpikeParameters(enabled: true)
+        processes.storeRelease = StoreReleaseParameters(enabled: true)
+        processes.cooperativity = CooperativityParameters(enabled: true)
+        let count = 60, durationMs = 3000.0
+        let (inputs, rho) = RandomStream(type: .taus2, seed: 5).withHandle { random in
+            (WindowInputs(durationMs: durationMs,
+                          presynapticSpikesMs: (0..<count).map { _ in
+                              var times: [Double] = [], t = random.exponential(mean: 250)
+                              while t < durationMs { times.append(t); t += random.exponential(mean: 250) }
+                              return times
+                          },
+                          backpropagatingMs: stride(from: 13.0, to: durationMs, by: 400).map { $0 }),
+             (0..<count).map { _ in random.uniform() })
+        }
+        let geometry = SpineGeometry(positionsUm: (0..<count).map { 0.25 + 0.5 * Double($0) }, volumesUm3: Array(repeating: 0.1, count: count))
+        func run(recordPeaks: Bool) throws -> CalciumWindow.Result {
+            try RandomStream(type: .taus2, seed: 9).withHandle { random in
+                try CalciumWindow.run(inputs, geometry: geometry, lengthUm: 30, plasticity: p, diffusion: DiffusionParameters(),
+                                      processes: processes, efficacy: EfficacyCoupling(integrator: EfficacyIntegrator(parameters: p),
+                                                                                        initial: rho, random: random),
+                                      recordPeaks: recordPeaks)
+            }
+        }
+        let everyStep = try run(recordPeaks: true), lazy = try run(recordPeaks: false)
+        #expect(lazy.timeAboveDepressionMs == everyStep.timeAboveDepressionMs)
+        #expect(lazy.timeAbovePotentiationMs == everyStep.timeAbovePotentiationMs)
+        #expect(lazy.finalEfficacy == everyStep.finalEfficacy && lazy.cooperativityReleaseMs == everyStep.cooperativityReleaseMs)
+        #expect(lazy.peakMessenger == nil && everyStep.skippedStoreReadOuts == 0)
+        // Most read-outs were skipped, and spines spent time both in and out of each band.
+        let spineSteps = count * 750
+        #expect(lazy.skippedStoreReadOuts > spineSteps / 2, "skipped \(lazy.skippedStoreReadOuts) of \(spineSteps)")
+        let aboveD = lazy.timeAboveDepressionMs.reduce(0, +) / Double(count), aboveP = lazy.timeAbovePotentiationMs.reduce(0, +) / Double(count)
+        #expect(aboveD > 0.5 * durationMs && aboveP > 0 && aboveP < aboveD, "above θ_d \(aboveD) ms, θ_p \(aboveP) ms")
     }
 
     @Test("a dendritic spike gives every spine of its stretch a jump κ·C_post at the spike time (diffusion off: closed form)")

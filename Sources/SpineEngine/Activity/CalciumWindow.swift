@@ -96,7 +96,9 @@ public struct EfficacyCoupling {
 ///   grid time nearest to it (an error of at most h/2 in its timing);
 /// - the store-release messenger (§2c) is exact at every step's end
 ///   (`SealedCableField`), releases entering at their exact times; its store
-///   calcium is linear between step ends, like the exchange pool;
+///   calcium is linear between step ends, like the exchange pool, and is
+///   read only for the spines whose gating over the step it can change
+///   (docs/MODEL.md §2c, lazy read-out) unless the peaks are recorded;
 /// - the cooperativity messenger (§2d) is read every update interval, which
 ///   sets each spine's θ_p for the next interval; ρ is integrated interval by
 ///   interval, and a spine whose ρ has crossed ρ* upward releases at the
@@ -111,20 +113,25 @@ public enum CalciumWindow {
         public var segments: [[GatingSegment]]
         /// Per spine: the peak of the calcium received through the neck (c_ex)
         /// at the grid times; nil when the window ran event-driven, which
-        /// does not compute it (ask with `recordPeakExchange`).
+        /// does not compute it (ask with `recordPeaks`).
         public var peakExchange: [Double]?
         /// Per spine: time spent above θ_d and above θ_p over the window (ms).
         public var timeAboveDepressionMs: [Double]
         public var timeAbovePotentiationMs: [Double]
-        /// Per spine: the peak of the store-release messenger p (§2c; c_ER
-        /// increases with p, so its peak is c_ER of this).
-        public var peakMessenger: [Double]
+        /// Per spine: the peak of the store-release messenger p at the grid
+        /// times (§2c; c_ER increases with p, so its peak is c_ER of this);
+        /// nil unless asked for with `recordPeaks`, since without it a spine's
+        /// messenger is read only where it can move a threshold crossing.
+        public var peakMessenger: [Double]?
         /// Local dendritic spikes fired (§2b).
         public var dendriticSpikes: Int
         /// ρ at the window's end, when it was integrated inside (§2d).
         public var finalEfficacy: [Double]?
         /// Per spine: when (ms) it released the cooperativity messenger, if it did.
         public var cooperativityReleaseMs: [Double?]
+        /// Spine-steps whose store-messenger read-out was skipped, their
+        /// gating settled by bounds (§2c, lazy read-out; 0 with `recordPeaks`).
+        public var skippedStoreReadOuts = 0
     }
 
     /// One window to compute: the arguments of `run`.
@@ -136,11 +143,12 @@ public enum CalciumWindow {
         public var diffusion: DiffusionParameters
         public var processes: HeterosynapticProcesses
         public var efficacy: EfficacyCoupling?
-        public var recordPeakExchange: Bool
+        /// Record the peaks of c_ex and of the store messenger per spine (`Result`).
+        public var recordPeaks: Bool
 
         public init(_ inputs: WindowInputs, geometry: SpineGeometry, lengthUm: Double, plasticity: PlasticityParameters,
                     diffusion: DiffusionParameters, processes: HeterosynapticProcesses = HeterosynapticProcesses(),
-                    efficacy: EfficacyCoupling? = nil, recordPeakExchange: Bool = false) {
+                    efficacy: EfficacyCoupling? = nil, recordPeaks: Bool = false) {
             self.inputs = inputs
             self.geometry = geometry
             self.lengthUm = lengthUm
@@ -148,16 +156,16 @@ public enum CalciumWindow {
             self.diffusion = diffusion
             self.processes = processes
             self.efficacy = efficacy
-            self.recordPeakExchange = recordPeakExchange
+            self.recordPeaks = recordPeaks
         }
     }
 
     public static func run(_ inputs: WindowInputs, geometry: SpineGeometry, lengthUm: Double,
                            plasticity: PlasticityParameters, diffusion: DiffusionParameters,
                            processes: HeterosynapticProcesses = HeterosynapticProcesses(),
-                           efficacy: EfficacyCoupling? = nil, recordPeakExchange: Bool = false) throws -> Result {
+                           efficacy: EfficacyCoupling? = nil, recordPeaks: Bool = false) throws -> Result {
         try run(Request(inputs, geometry: geometry, lengthUm: lengthUm, plasticity: plasticity, diffusion: diffusion,
-                        processes: processes, efficacy: efficacy, recordPeakExchange: recordPeakExchange))
+                        processes: processes, efficacy: efficacy, recordPeaks: recordPeaks))
     }
 
     public static func run(_ request: Request) throws -> Result {
@@ -235,11 +243,12 @@ public enum CalciumWindow {
                                    spinePositionsUm: geometry.positionsUm, spineVolumesUm3: geometry.volumesUm3,
                                    neckCoupling: geometry.neckCoupling)
             : nil
-        if let grid, diffusion.method == .events, !processes.anyEnabled, !request.recordPeakExchange {
+        if let grid, diffusion.method == .events, !processes.anyEnabled, !request.recordPeaks {
             return .finished(eventDriven(inputs, jumps: jumps, grid: grid, steps: steps, plasticity: p, tolerance: diffusion.kernelTolerance))
         }
         var window = Stepping(jumps: jumps, geometry: geometry, lengthUm: lengthUm, steps: steps,
                               stepMs: gridParameters.timeStepMs, plasticity: p, grid: grid)
+        window.recordsPeaks = request.recordPeaks
         if !spikes.isEmpty, grid != nil {
             window.shaftInflux = spikes.map { ($0.timeMs, Double($0.stretch) * rule.stretchUm, Double($0.stretch + 1) * rule.stretchUm) }
             window.shaftInfluxCalcium = rule.calciumOverPost * p.calciumPost
@@ -297,6 +306,9 @@ public enum CalciumWindow {
         var efficacy: EfficacyCoupling?
         /// r_d, for the messenger fields.
         var dendriteRadiusUm = 0.5
+        /// Read the store messenger at every spine and step, for its peaks
+        /// (otherwise only where it can move a threshold crossing).
+        var recordsPeaks = true
 
         init(jumps: [[(timeMs: Double, amplitude: Double)]], geometry: SpineGeometry, lengthUm: Double, steps: Int, stepMs: Double,
              plasticity: PlasticityParameters, grid: DendriticCalcium?) {
@@ -368,6 +380,15 @@ public enum CalciumWindow {
             var storeField: SealedCableField?
             let storeShapes: [Double]
             var nextGlutamate = 0
+            /// Lazy read-out (§2c): whether it applies (peaks not recorded), the
+            /// field at the step's start, the gating of each spine whose step lies
+            /// within one gating band whatever c_ER is (`band`), whose c_ER at the step's
+            /// start is only a lower bound (`storeStartIsBound`), and scratch.
+            let lazyStore: Bool
+            let storeAtStepStart: UnsafeMutableBufferPointer<Double>
+            let band: UnsafeMutableBufferPointer<Gating?>, storeStartIsBound: UnsafeMutableBufferPointer<Bool>
+            let candidates: UnsafeMutableBufferPointer<Int>, candidateBound: UnsafeMutableBufferPointer<Double>
+            var skippedReadOuts = 0
             // §2d
             var cooperativityField: SealedCableField?
             let cooperativityShapes: [Double]
@@ -419,6 +440,14 @@ public enum CalciumWindow {
                 let radius = window.dendriteRadiusUm, length = window.lengthUm, positions = window.geometry.positionsUm
                 storeField = window.storeRelease.map { $0.field(lengthUm: length, dendriteRadiusUm: radius) }
                 storeShapes = storeField?.modeShapes(atUm: positions) ?? []
+                lazyStore = storeField != nil && !window.recordsPeaks
+                storeAtStepStart = .allocate(capacity: lazyStore ? storeField!.paddedModeCount : 0)
+                band = .allocate(capacity: max(n, 1))
+                band.initialize(repeating: nil)
+                storeStartIsBound = .allocate(capacity: max(n, 1))
+                storeStartIsBound.initialize(repeating: false)
+                candidates = .allocate(capacity: max(n, 1))
+                candidateBound = .allocate(capacity: max(n, 1))
                 cooperativityField = window.cooperativity.map { $0.field(lengthUm: length, dendriteRadiusUm: radius) }
                 cooperativityShapes = cooperativityField?.modeShapes(atUm: positions) ?? []
                 stepsPerUpdate = window.cooperativity.map { max(1, Int(($0.updateIntervalMs / h).rounded())) } ?? 0
@@ -431,6 +460,7 @@ public enum CalciumWindow {
             deinit {
                 first.deallocate(); cursor.deallocate(); toCut.deallocate(); time.deallocate(); amplitude.deallocate()
                 state.deallocate(); noExchange.deallocate()
+                storeAtStepStart.deallocate(); band.deallocate(); storeStartIsBound.deallocate(); candidates.deallocate(); candidateBound.deallocate()
             }
 
             /// What step `stepIndex` needs before the grid advances: §2b's
@@ -457,13 +487,16 @@ public enum CalciumWindow {
                 let t = time.baseAddress!, amp = amplitude.baseAddress!, end = first.baseAddress! + 1, next = cursor.baseAddress!
                 // §2c: the messenger at the step's end, releases at their exact times.
                 if let parameters = window.storeRelease {
+                    if lazyStore { storeField!.copyAmplitudes(into: storeAtStepStart.baseAddress!) }
                     let glutamate = window.glutamate
                     while nextGlutamate < glutamate.count && glutamate[nextGlutamate].0 < t1 {
                         storeField!.release(parameters.releasePerEvent, atUm: glutamate[nextGlutamate].1, time: glutamate[nextGlutamate].0)
                         nextGlutamate += 1
                     }
                     storeField!.advance(to: t1)
-                    if !storeField!.isZero {
+                    if lazyStore && !storeField!.isZero {
+                        readStoreLazily(parameters, stepEnd: t1)
+                    } else if !storeField!.isZero {
                         storeShapes.withUnsafeBufferPointer { storeField!.read(shapes: $0.baseAddress!, count: n, into: messenger) }
                         for i in 0..<n {
                             storeEnd[i] = parameters.storeCalcium(messenger: messenger[i], thetaDepression: p.thetaDepression)
@@ -482,12 +515,24 @@ public enum CalciumWindow {
                             traces[i].append(quiet[i], gating: .none)
                             quiet[i] = 0
                         }
+                        if let gating = band[i] {
+                            // No jump and no crossing: what `appendStep` gives then.
+                            traces[i].append(t1 - t0, gating: gating)
+                            own[i] *= exp(-ownRate[i] * (t1 - t0))
+                            continue
+                        }
                         var k = next[i]
                         traces[i].appendStep(from: t0, stepStart: t0, stepMs: h, own: &own[i], decayRate: ownRate[i],
                                              exchangeStart: receivedStart[i], exchangeEnd: receivedEnd[i],
                                              jumpTimes: t, jumpSizes: amp, next: &k, end: end[i])
                         next[i] = k
                         upcoming[i] = k < end[i] ? t[k] : .infinity
+                    }
+                }
+                if lazyStore {
+                    for i in 0..<n {
+                        storeStartIsBound[i] = band[i] != nil
+                        band[i] = nil
                     }
                 }
                 // §2d: ρ through the interval, releases of upward crossings, θ_p for the next.
@@ -519,6 +564,73 @@ public enum CalciumWindow {
                 }
             }
 
+            /// The store messenger's calcium at the step's end (§2c), read only
+            /// where it can matter (docs/MODEL.md §2c, lazy read-out). A spine
+            /// with no jump in the step has c ≥ c_own(t₁) + min c_ex + min c_ER
+            /// and c ≤ c_own(t₀) + max c_ex + c_max over it (c_ex and c_ER are
+            /// linear within the step, c_ER below c_max). Where these bounds,
+            /// with a lower bound of c_ER at both ends, keep it on one side of
+            /// each threshold, the step has one gating whatever c_ER is: it is
+            /// put in `band` and its c_ER is not read. The lower bound of p
+            /// comes from its first modes (`SealedCableField.lowerBounds`).
+            /// Every other spine gets the exact read-out at the step's end, and
+            /// at its start too where that was skipped, so its trace is cut
+            /// exactly as if every read-out had been made.
+            func readStoreLazily(_ parameters: StoreReleaseParameters, stepEnd t1: Double) {
+                let field = storeField!, p = window.p, stride = field.paddedModeCount
+                let thetaD = p.thetaDepression, margin = 1e-9 * thetaD
+                let largest = parameters.maximumCalciumOverThetaD * thetaD
+                // Worth bounding only where the field's mean is above half-activation.
+                let mean = field.amplitudes[0]
+                if mean > parameters.halfActivation {
+                    var count = 0
+                    for i in 0..<n where upcoming[i] >= t1 {
+                        candidates[count] = i
+                        count += 1
+                    }
+                    // A coarse bound for all, then a finer one for those it left undecided.
+                    for share in 0..<2 where count > 0 {
+                        guard let modes = field.modesLeaving(atMost: (share == 0 ? 0.5 : 0.1) * mean) else { break }
+                        storeShapes.withUnsafeBufferPointer {
+                            field.lowerBounds(shapes: $0.baseAddress!, modes: modes, rows: candidates.baseAddress!, count: count,
+                                              into: candidateBound.baseAddress!)
+                        }
+                        var undecided = 0
+                        traces.withUnsafeBufferPointer { traces in
+                            for j in 0..<count {
+                                let i = candidates[j], thetaP = traces[i].thetaPotentiation
+                                let low = parameters.storeCalcium(messenger: candidateBound[j], thetaDepression: thetaD)
+                                let lowest = own[i] * stepDecay[i] + min(previousExchange[i], exchange[i]) + min(storeStart[i], low)
+                                let highest = own[i] + max(previousExchange[i], exchange[i]) + largest
+                                let aboveD = lowest > thetaD + margin, aboveP = lowest > thetaP + margin
+                                guard (aboveD || highest < thetaD - margin) && (aboveP || highest < thetaP - margin), aboveD || aboveP else {
+                                    candidates[undecided] = i
+                                    undecided += 1
+                                    continue
+                                }
+                                band[i] = Gating(aboveDepression: aboveD, abovePotentiation: aboveP)
+                                storeEnd[i] = low
+                                skippedReadOuts += 1
+                            }
+                        }
+                        count = undecided
+                    }
+                }
+                storeShapes.withUnsafeBufferPointer { shapes in
+                    field.amplitudes.withUnsafeBufferPointer { now in
+                        for i in 0..<n where band[i] == nil {
+                            let row = shapes.baseAddress! + i * stride
+                            storeEnd[i] = parameters.storeCalcium(messenger: SealedCableField.dot(now.baseAddress!, row, modes: stride),
+                                                                  thetaDepression: thetaD)
+                            if storeStartIsBound[i] {
+                                storeStart[i] = parameters.storeCalcium(messenger: SealedCableField.dot(storeAtStepStart.baseAddress!, row, modes: stride),
+                                                                        thetaDepression: thetaD)
+                            }
+                        }
+                    }
+                }
+            }
+
             /// The window's result once every step is done.
             func result() -> Result {
                 for i in 0..<n where quiet[i] > 0 { traces[i].append(quiet[i], gating: .none) }
@@ -529,9 +641,9 @@ public enum CalciumWindow {
                 WindowEvents.shared.record(jumps: first[n], segments: traces.reduce(consumedSegments) { $0 + $1.segments.count })
                 return Result(segments: traces.map(\.segments), peakExchange: (0..<n).map { peak[$0] },
                               timeAboveDepressionMs: aboveDepression, timeAbovePotentiationMs: abovePotentiation,
-                              peakMessenger: (0..<n).map { storePeak[$0] }, dendriticSpikes: 0,
+                              peakMessenger: window.recordsPeaks ? (0..<n).map { storePeak[$0] } : nil, dendriticSpikes: 0,
                               finalEfficacy: window.efficacy != nil && window.cooperativity != nil ? rho : nil,
-                              cooperativityReleaseMs: releasedAt)
+                              cooperativityReleaseMs: releasedAt, skippedStoreReadOuts: skippedReadOuts)
             }
         }
 

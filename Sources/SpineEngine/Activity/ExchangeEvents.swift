@@ -26,7 +26,7 @@ extension CalciumWindow {
                                    kernelSteps: kernels.stepsComputed)
         return Result(segments: segments, peakExchange: nil,
                       timeAboveDepressionMs: segments.map(timeAbove(.depression)),
-                      timeAbovePotentiationMs: segments.map(timeAbove(.potentiation)), peakMessenger: Array(repeating: 0, count: n),
+                      timeAbovePotentiationMs: segments.map(timeAbove(.potentiation)), peakMessenger: nil,
                       dendriticSpikes: 0, finalEfficacy: nil, cooperativityReleaseMs: Array(repeating: nil, count: n))
     }
 

@@ -108,7 +108,7 @@ extension ShrinkageExperiment {
             figures.append(.init(n_stimulated: n, store_release: condition.storeRelease, stimulated_potentiated_fraction: potentiated, bins: bins))
             guard condition.storeRelease else { continue }
             for (k, spine) in spines.enumerated() where spine.distanceUm > 0 {
-                let peak = window.peakMessenger[k]
+                let peak = window.peakMessenger![k]
                 calcium.append([.integer(n), .real(spine.distanceUm), .real(peak),
                                 .real(processes.storeRelease.storeCalcium(messenger: peak, thetaDepression: thetaD) / thetaD),
                                 .real(window.timeAboveDepressionMs[k]), .real(window.timeAbovePotentiationMs[k]), .real(window.peakExchange![k])])

@@ -256,11 +256,13 @@ struct HeterosynapticProcessTests {
                       lengthUm: 45.5, rho: [0.5, 0.45, 0.3, 0.8])
         func request(_ d: (inputs: WindowInputs, geometry: SpineGeometry, lengthUm: Double, rho: [Double]), _ random: RandomHandle) -> CalciumWindow.Request {
             CalciumWindow.Request(d.inputs, geometry: d.geometry, lengthUm: d.lengthUm, plasticity: p, diffusion: diffusion, processes: processes,
-                                  efficacy: EfficacyCoupling(integrator: integrator, initial: d.rho, random: random), recordPeaks: true)
+                                  efficacy: EfficacyCoupling(integrator: integrator, initial: d.rho, random: random),
+                                  recordPeakExchange: true, recordPeakMessenger: true)
         }
         func alone(_ r: CalciumWindow.Request) throws -> CalciumWindow.Result {
             try CalciumWindow.run(r.inputs, geometry: r.geometry, lengthUm: r.lengthUm, plasticity: r.plasticity, diffusion: r.diffusion,
-                                  processes: r.processes, efficacy: r.efficacy, recordPeaks: r.recordPeaks)
+                                  processes: r.processes, efficacy: r.efficacy, recordPeakExchange: r.recordPeakExchange,
+                                  recordPeakMessenger: r.recordPeakMessenger)
         }
         // Each window draws from its own stream, seeded alike for both ways.
         func twice<T>(_ body: (RandomHandle, RandomHandle) throws -> T) throws -> T {
@@ -299,15 +301,15 @@ struct HeterosynapticProcessTests {
              (0..<count).map { _ in random.uniform() })
         }
         let geometry = SpineGeometry(positionsUm: (0..<count).map { 0.25 + 0.5 * Double($0) }, volumesUm3: Array(repeating: 0.1, count: count))
-        func run(recordPeaks: Bool) throws -> CalciumWindow.Result {
+        func run(recordPeakMessenger: Bool) throws -> CalciumWindow.Result {
             try RandomStream(type: .taus2, seed: 9).withHandle { random in
                 try CalciumWindow.run(inputs, geometry: geometry, lengthUm: 30, plasticity: p, diffusion: DiffusionParameters(),
                                       processes: processes, efficacy: EfficacyCoupling(integrator: EfficacyIntegrator(parameters: p),
                                                                                         initial: rho, random: random),
-                                      recordPeaks: recordPeaks)
+                                      recordPeakMessenger: recordPeakMessenger)
             }
         }
-        let everyStep = try run(recordPeaks: true), lazy = try run(recordPeaks: false)
+        let everyStep = try run(recordPeakMessenger: true), lazy = try run(recordPeakMessenger: false)
         #expect(lazy.timeAboveDepressionMs == everyStep.timeAboveDepressionMs)
         #expect(lazy.timeAbovePotentiationMs == everyStep.timeAbovePotentiationMs)
         #expect(lazy.finalEfficacy == everyStep.finalEfficacy && lazy.cooperativityReleaseMs == everyStep.cooperativityReleaseMs)

@@ -113,14 +113,14 @@ public enum CalciumWindow {
         public var segments: [[GatingSegment]]
         /// Per spine: the peak of the calcium received through the neck (c_ex)
         /// at the grid times; nil when the window ran event-driven, which
-        /// does not compute it (ask with `recordPeaks`).
+        /// does not compute it (ask with `recordPeakExchange`).
         public var peakExchange: [Double]?
         /// Per spine: time spent above θ_d and above θ_p over the window (ms).
         public var timeAboveDepressionMs: [Double]
         public var timeAbovePotentiationMs: [Double]
         /// Per spine: the peak of the store-release messenger p at the grid
         /// times (§2c; c_ER increases with p, so its peak is c_ER of this);
-        /// nil unless asked for with `recordPeaks`, since without it a spine's
+        /// nil unless asked for with `recordPeakMessenger`, since without it a spine's
         /// messenger is read only where it can move a threshold crossing.
         public var peakMessenger: [Double]?
         /// Local dendritic spikes fired (§2b).
@@ -130,7 +130,7 @@ public enum CalciumWindow {
         /// Per spine: when (ms) it released the cooperativity messenger, if it did.
         public var cooperativityReleaseMs: [Double?]
         /// Spine-steps whose store-messenger read-out was skipped, their
-        /// gating settled by bounds (§2c, lazy read-out; 0 with `recordPeaks`).
+        /// gating settled by bounds (§2c, lazy read-out; 0 with `recordPeakMessenger`).
         public var skippedStoreReadOuts = 0
     }
 
@@ -143,12 +143,15 @@ public enum CalciumWindow {
         public var diffusion: DiffusionParameters
         public var processes: HeterosynapticProcesses
         public var efficacy: EfficacyCoupling?
-        /// Record the peaks of c_ex and of the store messenger per spine (`Result`).
-        public var recordPeaks: Bool
+        /// Record the peak of c_ex per spine (`Result.peakExchange`; not event-driven then).
+        public var recordPeakExchange: Bool
+        /// Record the peak of the store messenger per spine (`Result.peakMessenger`;
+        /// it is then read at every spine and step).
+        public var recordPeakMessenger: Bool
 
         public init(_ inputs: WindowInputs, geometry: SpineGeometry, lengthUm: Double, plasticity: PlasticityParameters,
                     diffusion: DiffusionParameters, processes: HeterosynapticProcesses = HeterosynapticProcesses(),
-                    efficacy: EfficacyCoupling? = nil, recordPeaks: Bool = false) {
+                    efficacy: EfficacyCoupling? = nil, recordPeakExchange: Bool = false, recordPeakMessenger: Bool = false) {
             self.inputs = inputs
             self.geometry = geometry
             self.lengthUm = lengthUm
@@ -156,16 +159,19 @@ public enum CalciumWindow {
             self.diffusion = diffusion
             self.processes = processes
             self.efficacy = efficacy
-            self.recordPeaks = recordPeaks
+            self.recordPeakExchange = recordPeakExchange
+            self.recordPeakMessenger = recordPeakMessenger
         }
     }
 
     public static func run(_ inputs: WindowInputs, geometry: SpineGeometry, lengthUm: Double,
                            plasticity: PlasticityParameters, diffusion: DiffusionParameters,
                            processes: HeterosynapticProcesses = HeterosynapticProcesses(),
-                           efficacy: EfficacyCoupling? = nil, recordPeaks: Bool = false) throws -> Result {
+                           efficacy: EfficacyCoupling? = nil, recordPeakExchange: Bool = false,
+                           recordPeakMessenger: Bool = false) throws -> Result {
         try run(Request(inputs, geometry: geometry, lengthUm: lengthUm, plasticity: plasticity, diffusion: diffusion,
-                        processes: processes, efficacy: efficacy, recordPeaks: recordPeaks))
+                        processes: processes, efficacy: efficacy, recordPeakExchange: recordPeakExchange,
+                        recordPeakMessenger: recordPeakMessenger))
     }
 
     public static func run(_ request: Request) throws -> Result {
@@ -243,12 +249,12 @@ public enum CalciumWindow {
                                    spinePositionsUm: geometry.positionsUm, spineVolumesUm3: geometry.volumesUm3,
                                    neckCoupling: geometry.neckCoupling)
             : nil
-        if let grid, diffusion.method == .events, !processes.anyEnabled, !request.recordPeaks {
+        if let grid, diffusion.method == .events, !processes.anyEnabled, !request.recordPeakExchange {
             return .finished(eventDriven(inputs, jumps: jumps, grid: grid, steps: steps, plasticity: p, tolerance: diffusion.kernelTolerance))
         }
         var window = Stepping(jumps: jumps, geometry: geometry, lengthUm: lengthUm, steps: steps,
                               stepMs: gridParameters.timeStepMs, plasticity: p, grid: grid)
-        window.recordsPeaks = request.recordPeaks
+        window.recordsPeakMessenger = request.recordPeakMessenger
         if !spikes.isEmpty, grid != nil {
             window.shaftInflux = spikes.map { ($0.timeMs, Double($0.stretch) * rule.stretchUm, Double($0.stretch + 1) * rule.stretchUm) }
             window.shaftInfluxCalcium = rule.calciumOverPost * p.calciumPost
@@ -308,7 +314,7 @@ public enum CalciumWindow {
         var dendriteRadiusUm = 0.5
         /// Read the store messenger at every spine and step, for its peaks
         /// (otherwise only where it can move a threshold crossing).
-        var recordsPeaks = true
+        var recordsPeakMessenger = true
 
         init(jumps: [[(timeMs: Double, amplitude: Double)]], geometry: SpineGeometry, lengthUm: Double, steps: Int, stepMs: Double,
              plasticity: PlasticityParameters, grid: DendriticCalcium?) {
@@ -440,7 +446,7 @@ public enum CalciumWindow {
                 let radius = window.dendriteRadiusUm, length = window.lengthUm, positions = window.geometry.positionsUm
                 storeField = window.storeRelease.map { $0.field(lengthUm: length, dendriteRadiusUm: radius) }
                 storeShapes = storeField?.modeShapes(atUm: positions) ?? []
-                lazyStore = storeField != nil && !window.recordsPeaks
+                lazyStore = storeField != nil && !window.recordsPeakMessenger
                 storeAtStepStart = .allocate(capacity: lazyStore ? storeField!.paddedModeCount : 0)
                 band = .allocate(capacity: max(n, 1))
                 band.initialize(repeating: nil)
@@ -641,7 +647,7 @@ public enum CalciumWindow {
                 WindowEvents.shared.record(jumps: first[n], segments: traces.reduce(consumedSegments) { $0 + $1.segments.count })
                 return Result(segments: traces.map(\.segments), peakExchange: (0..<n).map { peak[$0] },
                               timeAboveDepressionMs: aboveDepression, timeAbovePotentiationMs: abovePotentiation,
-                              peakMessenger: window.recordsPeaks ? (0..<n).map { storePeak[$0] } : nil, dendriticSpikes: 0,
+                              peakMessenger: window.recordsPeakMessenger ? (0..<n).map { storePeak[$0] } : nil, dendriticSpikes: 0,
                               finalEfficacy: window.efficacy != nil && window.cooperativity != nil ? rho : nil,
                               cooperativityReleaseMs: releasedAt, skippedStoreReadOuts: skippedReadOuts)
             }

@@ -56,7 +56,7 @@ public enum DiffusionBenchmark {
                 let window = try CalciumWindow.run(WindowInputs(durationMs: durationMs, presynapticSpikesMs: spikes, backpropagatingMs: []),
                                                    geometry: SpineGeometry(positionsUm: positions, volumesUm3: volumes),
                                                    lengthUm: lengthUm, plasticity: p, diffusion: diffusion, processes: processes,
-                                                   efficacy: coupling, recordPeaks: true)
+                                                   efficacy: coupling, recordPeakExchange: true)
                 if coupling == nil {
                     for (i, segments) in window.segments.enumerated() { _ = try integrator.advance(initial[i], through: segments, random: random) }
                 }

@@ -147,7 +147,7 @@ public struct HeterosynapticExperiment: ExperimentBody {
         let p = plasticity.parameters
         let (inputs, geometry, distances) = window(condition)
         let calcium = try CalciumWindow.run(inputs, geometry: geometry, lengthUm: dendriteLengthUm, plasticity: p, diffusion: condition.diffusion,
-                                            processes: condition.processes, recordPeaks: true)
+                                            processes: condition.processes, recordPeakExchange: true)
         let integrator = EfficacyIntegrator(parameters: p)
         let sizeChange = 1 - exp(-volumeReadoutDays / size.relaxationDays)
         return try geometry.positionsUm.indices.map { spine in

@@ -79,7 +79,7 @@ public struct ShrinkageExperiment: ExperimentBody {
         var processes = self.processes
         processes.storeRelease.enabled = condition.storeRelease
         return (try CalciumWindow.run(inputs, geometry: geometry, lengthUm: dendriteLengthUm, plasticity: plasticity.parameters,
-                                      diffusion: diffusion, processes: processes, recordPeaks: true), distances)
+                                      diffusion: diffusion, processes: processes, recordPeakExchange: true, recordPeakMessenger: true), distances)
     }
 
     /// The expressed efficacy after the protocol: ρ relaxes (no calcium

@@ -194,7 +194,7 @@ public struct SealedCableField: Sendable {
     }
 
     /// The fewest modes (a multiple of 8) whose neglected rest Σ_{m ≥ modes} |a_m|
-    /// is at most `allowance`; nil if even all M modes but the last block leave more.
+    /// is at most `allowance`; nil if dropping even the last block of 8 leaves more.
     public func modesLeaving(atMost allowance: Double) -> Int? {
         var rest = 0.0, modes = paddedModeCount
         while modes > 8 {

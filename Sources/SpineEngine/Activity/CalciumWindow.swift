@@ -500,15 +500,7 @@ public enum CalciumWindow {
                         nextGlutamate += 1
                     }
                     storeField!.advance(to: t1)
-                    if lazyStore && !storeField!.isZero {
-                        readStoreLazily(parameters, stepEnd: t1)
-                    } else if !storeField!.isZero {
-                        storeShapes.withUnsafeBufferPointer { storeField!.read(shapes: $0.baseAddress!, count: n, into: messenger) }
-                        for i in 0..<n {
-                            storeEnd[i] = parameters.storeCalcium(messenger: messenger[i], thetaDepression: p.thetaDepression)
-                            if messenger[i] > storePeak[i] { storePeak[i] = messenger[i] }
-                        }
-                    }
+                    if !storeField!.isZero { readStore(parameters, stepEnd: t1) }
                 }
                 // Cut each spine's trace over the step at its threshold crossings.
                 let cutCount = Stepping.classify(count: n, stepEnd: t1, stepMs: h, lowestTheta: lowestTheta, own: own, quiet: quiet,
@@ -570,8 +562,9 @@ public enum CalciumWindow {
                 }
             }
 
-            /// The store messenger's calcium at the step's end (§2c), read only
-            /// where it can matter (docs/MODEL.md §2c, lazy read-out). A spine
+            /// The store messenger's calcium at the step's end (§2c): at every
+            /// spine, with its peak, where the peaks are recorded; otherwise
+            /// only where it can matter (docs/MODEL.md §2c, lazy read-out). A spine
             /// with no jump in the step has c ≥ c_own(t₁) + min c_ex + min c_ER
             /// and c ≤ c_own(t₀) + max c_ex + c_max over it (c_ex and c_ER are
             /// linear within the step, c_ER below c_max). Where these bounds,
@@ -582,13 +575,13 @@ public enum CalciumWindow {
             /// Every other spine gets the exact read-out at the step's end, and
             /// at its start too where that was skipped, so its trace is cut
             /// exactly as if every read-out had been made.
-            func readStoreLazily(_ parameters: StoreReleaseParameters, stepEnd t1: Double) {
+            func readStore(_ parameters: StoreReleaseParameters, stepEnd t1: Double) {
                 let field = storeField!, p = window.p, stride = field.paddedModeCount
                 let thetaD = p.thetaDepression, margin = 1e-9 * thetaD
                 let largest = parameters.maximumCalciumOverThetaD * thetaD
                 // Worth bounding only where the field's mean is above half-activation.
                 let mean = field.amplitudes[0]
-                if mean > parameters.halfActivation {
+                if lazyStore && mean > parameters.halfActivation {
                     var count = 0
                     for i in 0..<n where upcoming[i] >= t1 {
                         candidates[count] = i
@@ -626,8 +619,9 @@ public enum CalciumWindow {
                     field.amplitudes.withUnsafeBufferPointer { now in
                         for i in 0..<n where band[i] == nil {
                             let row = shapes.baseAddress! + i * stride
-                            storeEnd[i] = parameters.storeCalcium(messenger: SealedCableField.dot(now.baseAddress!, row, modes: stride),
-                                                                  thetaDepression: thetaD)
+                            let value = SealedCableField.dot(now.baseAddress!, row, modes: stride)
+                            storeEnd[i] = parameters.storeCalcium(messenger: value, thetaDepression: thetaD)
+                            if !lazyStore && value > storePeak[i] { storePeak[i] = value }
                             if storeStartIsBound[i] {
                                 storeStart[i] = parameters.storeCalcium(messenger: SealedCableField.dot(storeAtStepStart.baseAddress!, row, modes: stride),
                                                                         thetaDepression: thetaD)

@@ -171,40 +171,49 @@ public struct SealedCableField: Sendable {
         return sum.sum()
     }
 
-    /// Lower bounds of the read-out at the positions of `rows` (indices into
-    /// `shapes`) from the first `modes` modes only (a multiple of 8):
-    /// since |cos| ≤ 1, `read` ≥ Σ_{m < modes} a_m cos(k_m x) − Σ_{m ≥ modes} |a_m|
-    /// at every x. A relative allowance of 1e-12 of Σ|a_m| covers the
-    /// rounding of both sums (docs/MODEL.md §2c, lazy read-out).
-    public func lowerBounds(shapes: UnsafePointer<Double>, modes: Int, rows: UnsafePointer<Int>, count: Int,
-                            into values: UnsafeMutablePointer<Double>) {
-        precondition(modes % 8 == 0 && modes <= paddedModeCount)
-        let stride = paddedModeCount
+    /// How much each bound from the first modes neglects:
+    /// `tails[b] = Σ_{m ≥ 8b} |a_m|` for b = 0 … paddedModeCount/8 (the last
+    /// is 0), one pass from the last block of 8 modes down, each block on 8 lanes.
+    /// `tails` holds paddedModeCount/8 + 1 values.
+    public func absoluteTails(into tails: UnsafeMutablePointer<Double>) {
+        let blocks = paddedModeCount / 8
         amplitudes.withUnsafeBufferPointer { a in
-            var rest = 0.0, total = 0.0
-            for m in 0..<modeCount {
-                total += abs(a[m])
-                if m >= modes { rest += abs(a[m]) }
-            }
-            let allowance = rest + 1e-12 * total
-            for j in 0..<count {
-                values[j] = SealedCableField.dot(a.baseAddress!, shapes + rows[j] * stride, modes: modes) - allowance
+            let raw = UnsafeRawPointer(a.baseAddress!)
+            tails[blocks] = 0
+            for b in stride(from: blocks - 1, through: 0, by: -1) {
+                let block = raw.loadUnaligned(fromByteOffset: b * 8 * MemoryLayout<Double>.stride, as: SIMD8<Double>.self)
+                let magnitude = unsafeBitCast(unsafeBitCast(block, to: SIMD8<UInt64>.self) & 0x7FFF_FFFF_FFFF_FFFF, to: SIMD8<Double>.self)
+                let halves = magnitude.lowHalf + magnitude.highHalf, quarters = halves.lowHalf + halves.highHalf
+                tails[b] = tails[b + 1] + (quarters.x + quarters.y)
             }
         }
     }
 
-    /// The fewest modes (a multiple of 8) whose neglected rest Σ_{m ≥ modes} |a_m|
-    /// is at most `allowance`; nil if dropping even the last block of 8 leaves more.
-    public func modesLeaving(atMost allowance: Double) -> Int? {
-        var rest = 0.0, modes = paddedModeCount
-        while modes > 8 {
-            var block = 0.0
-            for m in (modes - 8)..<min(modes, modeCount) { block += abs(amplitudes[m]) }
-            if rest + block > allowance { break }
-            rest += block
-            modes -= 8
+    /// The fewest modes (a multiple of 8) whose neglected rest `tails[modes/8]`
+    /// (`absoluteTails`) is at most `allowance`; nil if dropping even the last
+    /// block of 8 leaves more.
+    public func modesLeaving(atMost allowance: Double, tails: UnsafePointer<Double>) -> Int? {
+        let blocks = paddedModeCount / 8
+        for b in 1..<max(1, blocks) where tails[b] <= allowance { return 8 * b }
+        return nil
+    }
+
+    /// Lower bounds of the read-out at the positions of `rows` (indices into
+    /// `shapes`) from the first `modes` modes only (a multiple of 8):
+    /// since |cos| ≤ 1, `read` ≥ Σ_{m < modes} a_m cos(k_m x) − Σ_{m ≥ modes} |a_m|
+    /// at every x, the rest taken from `tails` (`absoluteTails`). A relative
+    /// allowance of 1e-12 of Σ|a_m| covers the rounding of the sums (at most
+    /// about M·2⁻⁵³ of it; docs/MODEL.md §2c, lazy read-out).
+    public func lowerBounds(shapes: UnsafePointer<Double>, modes: Int, tails: UnsafePointer<Double>, rows: UnsafePointer<Int>,
+                            count: Int, into values: UnsafeMutablePointer<Double>) {
+        precondition(modes % 8 == 0 && modes <= paddedModeCount)
+        let stride = paddedModeCount
+        let allowance = tails[modes / 8] + 1e-12 * tails[0]
+        amplitudes.withUnsafeBufferPointer { a in
+            for j in 0..<count {
+                values[j] = SealedCableField.dot(a.baseAddress!, shapes + rows[j] * stride, modes: modes) - allowance
+            }
         }
-        return modes < paddedModeCount ? modes : nil
     }
 
     /// The amplitudes a_m (padded with zeros), for a read-out at this time later on.

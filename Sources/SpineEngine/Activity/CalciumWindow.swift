@@ -394,6 +394,7 @@ public enum CalciumWindow {
             let storeAtStepStart: UnsafeMutableBufferPointer<Double>
             let band: UnsafeMutableBufferPointer<Gating?>, storeStartIsBound: UnsafeMutableBufferPointer<Bool>
             let candidates: UnsafeMutableBufferPointer<Int>, candidateBound: UnsafeMutableBufferPointer<Double>
+            let storeTails: UnsafeMutableBufferPointer<Double>
             var skippedReadOuts = 0
             // §2d
             var cooperativityField: SealedCableField?
@@ -454,6 +455,7 @@ public enum CalciumWindow {
                 storeStartIsBound.initialize(repeating: false)
                 candidates = .allocate(capacity: max(n, 1))
                 candidateBound = .allocate(capacity: max(n, 1))
+                storeTails = .allocate(capacity: lazyStore ? storeField!.paddedModeCount / 8 + 1 : 0)
                 cooperativityField = window.cooperativity.map { $0.field(lengthUm: length, dendriteRadiusUm: radius) }
                 cooperativityShapes = cooperativityField?.modeShapes(atUm: positions) ?? []
                 stepsPerUpdate = window.cooperativity.map { max(1, Int(($0.updateIntervalMs / h).rounded())) } ?? 0
@@ -467,6 +469,7 @@ public enum CalciumWindow {
                 first.deallocate(); cursor.deallocate(); toCut.deallocate(); time.deallocate(); amplitude.deallocate()
                 state.deallocate(); noExchange.deallocate()
                 storeAtStepStart.deallocate(); band.deallocate(); storeStartIsBound.deallocate(); candidates.deallocate(); candidateBound.deallocate()
+                storeTails.deallocate()
             }
 
             /// What step `stepIndex` needs before the grid advances: §2b's
@@ -588,11 +591,13 @@ public enum CalciumWindow {
                         count += 1
                     }
                     // A coarse bound for all, then a finer one for those it left undecided.
+                    if count > 0 { field.absoluteTails(into: storeTails.baseAddress!) }
                     for share in 0..<2 where count > 0 {
-                        guard let modes = field.modesLeaving(atMost: (share == 0 ? 0.5 : 0.1) * mean) else { break }
+                        guard let modes = field.modesLeaving(atMost: (share == 0 ? 0.5 : 0.1) * mean, tails: storeTails.baseAddress!)
+                        else { break }
                         storeShapes.withUnsafeBufferPointer {
-                            field.lowerBounds(shapes: $0.baseAddress!, modes: modes, rows: candidates.baseAddress!, count: count,
-                                              into: candidateBound.baseAddress!)
+                            field.lowerBounds(shapes: $0.baseAddress!, modes: modes, tails: storeTails.baseAddress!,
+                                              rows: candidates.baseAddress!, count: count, into: candidateBound.baseAddress!)
                         }
                         var undecided = 0
                         traces.withUnsafeBufferPointer { traces in

@@ -86,9 +86,9 @@ struct MessengerFieldTests {
             for allowance in [0.05, 0.5, 2.0] {
                 let modes = try #require(field.modesLeaving(atMost: allowance, tails: tails))
                 let rest = (modes..<field.modeCount).reduce(0.0) { $0 + abs(field.amplitudes[$1]) }
-                let restWithoutLastBlock = (modes - 8..<field.modeCount).reduce(0.0) { $0 + abs(field.amplitudes[$1]) }
+                let restWithOneBlockFewer = (modes - 8..<field.modeCount).reduce(0.0) { $0 + abs(field.amplitudes[$1]) }
                 #expect(modes % 8 == 0 && rest <= allowance * (1 + 1e-13))
-                #expect(modes == 8 || restWithoutLastBlock > allowance * (1 - 1e-13), "not the fewest modes")
+                #expect(modes == 8 || restWithOneBlockFewer > allowance * (1 - 1e-13), "not the fewest modes")
                 shapes.withUnsafeBufferPointer { s in rows.withUnsafeBufferPointer { r in
                     field.lowerBounds(shapes: s.baseAddress!, modes: modes, tails: tails, rows: r.baseAddress!, count: rows.count,
                                       into: &bound)

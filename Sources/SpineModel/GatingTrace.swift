@@ -62,20 +62,23 @@ public struct GatingTrace {
         append(durationMs - aboveLowerEnd, gating: .none)
     }
 
-    /// Appends one piece of trace (see the type's description).
-    public mutating func appendPiece(durationMs: Double, own c: Double, decayRate a: Double,
+    /// Appends one piece of trace (see the type's description); `decay` is
+    /// e^{−aΔ}, computed once by the caller for the piece's end.
+    public mutating func appendPiece(durationMs: Double, own c: Double, decayRate a: Double, decay: Double,
                                      exchangeStart e0: Double, exchangeEnd e1: Double) {
         guard durationMs > 0 else { return }
         // Below both thresholds at both ends: below throughout (convexity).
         let lowest = min(thetaDepression, thetaPotentiation)
-        let endValue = c * exp(-a * durationMs) + e1
+        let endValue = c * decay + e1
         if c + e0 <= lowest && endValue <= lowest {
             append(durationMs, gating: .none)
             return
         }
         var cuts = Cuts(durationMs: durationMs)
-        GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1, level: thetaDepression, into: &cuts)
-        GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1, level: thetaPotentiation, into: &cuts)
+        GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1,
+                              level: thetaDepression, into: &cuts)
+        GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1,
+                              level: thetaPotentiation, into: &cuts)
         for index in 1..<cuts.count where cuts.times[index] > cuts.times[index - 1] {
             let start = cuts.times[index - 1], end = cuts.times[index]
             let middle = 0.5 * (start + end)
@@ -89,18 +92,20 @@ public struct GatingTrace {
     /// `sizes[k]` at each `times[k]` < t₁ (k from `next` up to `end`); the
     /// received calcium is linear from e₀ at t₀ to e₁ at t₁. The step is cut
     /// into pieces at the jumps. On return `level` is the own calcium at t₁
-    /// and `next` the first jump at or after t₁.
+    /// and `next` the first jump at or after t₁. `stepDecay` is e^{−ah}, the
+    /// decay of a piece that spans the whole step (the same bits as computing it).
     public mutating func appendStep(from clock: Double, stepStart t0: Double, stepMs h: Double, own level: inout Double, decayRate a: Double,
-                                    exchangeStart e0: Double, exchangeEnd e1: Double,
+                                    stepDecay: Double, exchangeStart e0: Double, exchangeEnd e1: Double,
                                     jumpTimes times: UnsafePointer<Double>, jumpSizes sizes: UnsafePointer<Double>, next k: inout Int, end: Int) {
         let t1 = t0 + h
         var clock = clock
         while true {
             let stop = k < end && times[k] < t1 ? times[k] : t1
             let from = (clock - t0) / h, to = (stop - t0) / h
-            appendPiece(durationMs: stop - clock, own: level, decayRate: a,
+            let duration = stop - clock, decay = duration == h ? stepDecay : exp(-a * duration)
+            appendPiece(durationMs: duration, own: level, decayRate: a, decay: decay,
                         exchangeStart: e0 + (e1 - e0) * from, exchangeEnd: e0 + (e1 - e0) * to)
-            level *= exp(-a * (stop - clock))
+            level *= decay
             clock = stop
             guard stop < t1 else { return }
             level += sizes[k]

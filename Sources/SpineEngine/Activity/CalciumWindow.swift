@@ -519,11 +519,11 @@ public enum CalciumWindow {
                         if let gating = band[i] {
                             // No jump and no crossing: what `appendStep` gives then.
                             traces[i].append(t1 - t0, gating: gating)
-                            own[i] *= exp(-ownRate[i] * (t1 - t0))
+                            own[i] *= t1 - t0 == h ? stepDecay[i] : exp(-ownRate[i] * (t1 - t0))
                             continue
                         }
                         var k = next[i]
-                        traces[i].appendStep(from: t0, stepStart: t0, stepMs: h, own: &own[i], decayRate: ownRate[i],
+                        traces[i].appendStep(from: t0, stepStart: t0, stepMs: h, own: &own[i], decayRate: ownRate[i], stepDecay: stepDecay[i],
                                              exchangeStart: receivedStart[i], exchangeEnd: receivedEnd[i],
                                              jumpTimes: t, jumpSizes: amp, next: &k, end: end[i])
                         next[i] = k

@@ -213,7 +213,7 @@ extension CalciumWindow {
                 }
                 return b
             }
-            let steps = steps, h = h
+            let steps = steps, h = h, stepDecay = exp(-a * h)
             let end = Double(steps - 1) * h + h
             var clock = 0.0, level = 0.0, k = 0, evaluated = 0
             var known: (step: Int, value: Double) = (-1, 0)      // X^{-1} = 0
@@ -256,7 +256,8 @@ extension CalciumWindow {
                 let t0 = Double(m) * h, t1 = t0 + h
                 certain(until: t0)
                 let e0 = x(m - 1), e1 = x(m)
-                trace.appendStep(from: clock, stepStart: t0, stepMs: h, own: &level, decayRate: a, exchangeStart: e0, exchangeEnd: e1,
+                trace.appendStep(from: clock, stepStart: t0, stepMs: h, own: &level, decayRate: a, stepDecay: stepDecay,
+                                 exchangeStart: e0, exchangeEnd: e1,
                                  jumpTimes: times, jumpSizes: sizes, next: &k, end: count)
                 clock = t1
             }

@@ -152,9 +152,9 @@ public struct SealedCableField: Sendable {
     /// The field at the current time at the positions whose mode shapes
     /// (`modeShapes`) are given: one dot product per position, on 8 lanes.
     public func read(shapes: UnsafePointer<Double>, count: Int, into values: UnsafeMutablePointer<Double>) {
-        let stride = paddedModeCount
         amplitudes.withUnsafeBufferPointer { a in
-            for i in 0..<count { values[i] = SealedCableField.dot(a.baseAddress!, shapes + i * stride, modes: stride) }
+            SealedCableField.dots(a.baseAddress!, shapes: shapes, stride: paddedModeCount, rows: nil, count: count,
+                                  modes: paddedModeCount, into: values)
         }
     }
 
@@ -169,6 +169,34 @@ public struct SealedCableField: Sendable {
                 * row.loadUnaligned(fromByteOffset: offset, as: SIMD8<Double>.self)
         }
         return sum.sum()
+    }
+
+    /// `dot` at several positions: `values[j]` is the dot with the row
+    /// `rows[j]` of `shapes` (row j where `rows` is nil), each the same bits
+    /// as `dot`. Two rows at a time: the amplitudes are loaded once for both,
+    /// and their two sums, each a chain of dependent additions, run side by
+    /// side (two, so that the sums stay in registers on 128-bit vectors).
+    public static func dots(_ amplitudes: UnsafePointer<Double>, shapes: UnsafePointer<Double>, stride: Int, rows: UnsafePointer<Int>?,
+                            count: Int, modes: Int, into values: UnsafeMutablePointer<Double>) {
+        let a = UnsafeRawPointer(amplitudes), size = MemoryLayout<Double>.stride
+        func row(_ j: Int) -> UnsafeRawPointer { UnsafeRawPointer(shapes + (rows?[j] ?? j) * stride) }
+        var j = 0
+        while j + 2 <= count {
+            let r0 = row(j), r1 = row(j + 1)
+            var s0 = SIMD8<Double>(), s1 = SIMD8<Double>()
+            for b in 0..<(modes / 8) {
+                let offset = b * 8 * size
+                let v = a.loadUnaligned(fromByteOffset: offset, as: SIMD8<Double>.self)
+                s0 += v * r0.loadUnaligned(fromByteOffset: offset, as: SIMD8<Double>.self)
+                s1 += v * r1.loadUnaligned(fromByteOffset: offset, as: SIMD8<Double>.self)
+            }
+            (values[j], values[j + 1]) = (s0.sum(), s1.sum())
+            j += 2
+        }
+        while j < count {
+            values[j] = dot(amplitudes, shapes + (rows?[j] ?? j) * stride, modes: modes)
+            j += 1
+        }
     }
 
     /// How much each bound from the first modes neglects:
@@ -210,10 +238,9 @@ public struct SealedCableField: Sendable {
         let stride = paddedModeCount
         let allowance = tails[modes / 8] + 1e-12 * tails[0]
         amplitudes.withUnsafeBufferPointer { a in
-            for j in 0..<count {
-                values[j] = SealedCableField.dot(a.baseAddress!, shapes + rows[j] * stride, modes: modes) - allowance
-            }
+            SealedCableField.dots(a.baseAddress!, shapes: shapes, stride: stride, rows: rows, count: count, modes: modes, into: values)
         }
+        for j in 0..<count { values[j] -= allowance }
     }
 
     /// The amplitudes a_m (padded with zeros), for a read-out at this time later on.

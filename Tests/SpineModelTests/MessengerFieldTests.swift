@@ -103,6 +103,33 @@ struct MessengerFieldTests {
         #expect(closest < 2 && field.amplitudes[0] > 2)
     }
 
+    /// The read-out of two positions at a time must not change a bit: the
+    /// results of every session with the messengers depend on it.
+    @Test("read-outs two positions at a time give the bits of one at a time, in any order of rows")
+    func readOutsSideBySide() {
+        var field = SealedCableField(lengthUm: 60, diffusionUm2PerMs: 0.01, tauMs: 1000, sourceWidthUm: 0.5)
+        let positions = (0..<91).map { 0.2 + Double($0) * 0.65 }
+        for k in 0..<40 { field.release(1 + 0.1 * Double(k % 3), atUm: positions[(k * 29) % positions.count], time: 2.5 * Double(k)) }
+        let shapes = field.modeShapes(atUm: positions), stride = field.paddedModeCount
+        let single = field.amplitudes.withUnsafeBufferPointer { a in
+            shapes.withUnsafeBufferPointer { s in positions.indices.map { SealedCableField.dot(a.baseAddress!, s.baseAddress! + $0 * stride, modes: stride) } }
+        }
+        var all = [Double](repeating: .nan, count: positions.count)
+        shapes.withUnsafeBufferPointer { field.read(shapes: $0.baseAddress!, count: positions.count, into: &all) }
+        #expect(all == single)
+        // Some rows, shuffled, an odd number of them, and fewer modes.
+        let rows = (0..<37).map { ($0 * 53) % positions.count }
+        var some = [Double](repeating: .nan, count: rows.count)
+        field.amplitudes.withUnsafeBufferPointer { a in
+            shapes.withUnsafeBufferPointer { s in
+                SealedCableField.dots(a.baseAddress!, shapes: s.baseAddress!, stride: stride, rows: rows, count: rows.count, modes: 16, into: &some)
+                for (j, i) in rows.enumerated() {
+                    #expect(some[j] == SealedCableField.dot(a.baseAddress!, s.baseAddress! + i * stride, modes: 16), "row \(i)")
+                }
+            }
+        }
+    }
+
     @Test("the Hill read-out of store calcium: half of c_max at K, c_max·θ_d at saturation, 0 without messenger")
     func hillReadout() {
         let store = StoreReleaseParameters(enabled: true, halfActivation: 0.3, hillCoefficient: 4, maximumCalciumOverThetaD: 1.1)

@@ -620,19 +620,32 @@ public enum CalciumWindow {
                         count = undecided
                     }
                 }
+                // The exact read-outs: at the step's end, then at its start where that one was skipped.
+                var count = 0
+                for i in 0..<n where band[i] == nil {
+                    candidates[count] = i
+                    count += 1
+                }
+                let rows = candidates.baseAddress!, values = candidateBound.baseAddress!
                 storeShapes.withUnsafeBufferPointer { shapes in
                     field.amplitudes.withUnsafeBufferPointer { now in
-                        for i in 0..<n where band[i] == nil {
-                            let row = shapes.baseAddress! + i * stride
-                            let value = SealedCableField.dot(now.baseAddress!, row, modes: stride)
-                            storeEnd[i] = parameters.storeCalcium(messenger: value, thetaDepression: thetaD)
-                            if !lazyStore && value > storePeak[i] { storePeak[i] = value }
-                            if storeStartIsBound[i] {
-                                storeStart[i] = parameters.storeCalcium(messenger: SealedCableField.dot(storeAtStepStart.baseAddress!, row, modes: stride),
-                                                                        thetaDepression: thetaD)
-                            }
+                        SealedCableField.dots(now.baseAddress!, shapes: shapes.baseAddress!, stride: stride, rows: rows, count: count,
+                                              modes: stride, into: values)
+                    }
+                    var starts = 0
+                    for j in 0..<count {
+                        let i = rows[j], value = values[j]
+                        storeEnd[i] = parameters.storeCalcium(messenger: value, thetaDepression: thetaD)
+                        if !lazyStore && value > storePeak[i] { storePeak[i] = value }
+                        if storeStartIsBound[i] {
+                            rows[starts] = i
+                            starts += 1
                         }
                     }
+                    guard starts > 0 else { return }
+                    SealedCableField.dots(storeAtStepStart.baseAddress!, shapes: shapes.baseAddress!, stride: stride, rows: rows,
+                                          count: starts, modes: stride, into: values)
+                    for j in 0..<starts { storeStart[rows[j]] = parameters.storeCalcium(messenger: values[j], thetaDepression: thetaD) }
                 }
             }
 

@@ -75,10 +75,8 @@ public struct GatingTrace {
             return
         }
         var cuts = Cuts(durationMs: durationMs)
-        GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1,
-                              level: thetaDepression, into: &cuts)
-        GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1,
-                              level: thetaPotentiation, into: &cuts)
+        GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1, level: thetaDepression, into: &cuts)
+        GatingTrace.crossings(durationMs: durationMs, own: c, decayRate: a, exchangeStart: e0, exchangeEnd: e1, level: thetaPotentiation, into: &cuts)
         for index in 1..<cuts.count where cuts.times[index] > cuts.times[index - 1] {
             let start = cuts.times[index - 1], end = cuts.times[index]
             let middle = 0.5 * (start + end)
@@ -92,8 +90,8 @@ public struct GatingTrace {
     /// `sizes[k]` at each `times[k]` < t₁ (k from `next` up to `end`); the
     /// received calcium is linear from e₀ at t₀ to e₁ at t₁. The step is cut
     /// into pieces at the jumps. On return `level` is the own calcium at t₁
-    /// and `next` the first jump at or after t₁. `stepDecay` is e^{−ah}, the
-    /// decay of a piece that spans the whole step (the same bits as computing it).
+    /// and `next` the first jump at or after t₁. `stepDecay` is e^{−ah}: a
+    /// piece of length exactly h takes it instead of calling `exp` again.
     public mutating func appendStep(from clock: Double, stepStart t0: Double, stepMs h: Double, own level: inout Double, decayRate a: Double,
                                     stepDecay: Double, exchangeStart e0: Double, exchangeEnd e1: Double,
                                     jumpTimes times: UnsafePointer<Double>, jumpSizes sizes: UnsafePointer<Double>, next k: inout Int, end: Int) {

@@ -100,7 +100,7 @@ public struct GatingTrace {
         while true {
             let stop = k < end && times[k] < t1 ? times[k] : t1
             let from = (clock - t0) / h, to = (stop - t0) / h
-            let duration = stop - clock, decay = duration == h ? stepDecay : exp(-a * duration)
+            let duration = stop - clock, decay = GatingTrace.decay(overMs: duration, rate: a, stepMs: h, stepDecay: stepDecay)
             appendPiece(durationMs: duration, own: level, decayRate: a, decay: decay,
                         exchangeStart: e0 + (e1 - e0) * from, exchangeEnd: e0 + (e1 - e0) * to)
             level *= decay
@@ -109,6 +109,13 @@ public struct GatingTrace {
             level += sizes[k]
             k += 1
         }
+    }
+
+    /// e^{−aΔ} over a piece of Δ ms of a grid step of h ms: the step's
+    /// precomputed e^{−ah} when Δ is exactly h (the number `exp` would give),
+    /// so that no caller computes it again.
+    @inlinable public static func decay(overMs duration: Double, rate a: Double, stepMs h: Double, stepDecay: Double) -> Double {
+        duration == h ? stepDecay : exp(-a * duration)
     }
 
     /// The cut times of a piece in ascending order: its two ends and at most

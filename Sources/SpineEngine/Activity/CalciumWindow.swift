@@ -519,7 +519,7 @@ public enum CalciumWindow {
                         if let gating = band[i] {
                             // No jump and no crossing: what `appendStep` gives then.
                             traces[i].append(t1 - t0, gating: gating)
-                            own[i] *= t1 - t0 == h ? stepDecay[i] : exp(-ownRate[i] * (t1 - t0))
+                            own[i] *= GatingTrace.decay(overMs: t1 - t0, rate: ownRate[i], stepMs: h, stepDecay: stepDecay[i])
                             continue
                         }
                         var k = next[i]

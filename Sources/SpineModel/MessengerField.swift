@@ -179,10 +179,10 @@ public struct SealedCableField: Sendable {
     public static func dots(_ amplitudes: UnsafePointer<Double>, shapes: UnsafePointer<Double>, stride: Int, rows: UnsafePointer<Int>?,
                             count: Int, modes: Int, into values: UnsafeMutablePointer<Double>) {
         let a = UnsafeRawPointer(amplitudes), size = MemoryLayout<Double>.stride
-        func row(_ j: Int) -> UnsafeRawPointer { UnsafeRawPointer(shapes + (rows?[j] ?? j) * stride) }
+        func row(_ j: Int) -> UnsafePointer<Double> { shapes + (rows?[j] ?? j) * stride }
         var j = 0
         while j + 2 <= count {
-            let r0 = row(j), r1 = row(j + 1)
+            let r0 = UnsafeRawPointer(row(j)), r1 = UnsafeRawPointer(row(j + 1))
             var s0 = SIMD8<Double>(), s1 = SIMD8<Double>()
             for b in 0..<(modes / 8) {
                 let offset = b * 8 * size
@@ -194,7 +194,7 @@ public struct SealedCableField: Sendable {
             j += 2
         }
         while j < count {
-            values[j] = dot(amplitudes, shapes + (rows?[j] ?? j) * stride, modes: modes)
+            values[j] = dot(amplitudes, row(j), modes: modes)
             j += 1
         }
     }
